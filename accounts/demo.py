@@ -1,0 +1,90 @@
+"""Demo agencies and users for `manage.py seed_demo`: a few of each, with one shared password."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from accounts.models import Agency, Municipality, User
+from accounts.roles import Role
+
+DEMO_PASSWORD = "Tvaers-demo-2026"  # noqa: S105 - printed by seed_demo and listed in README.md
+
+MUNICIPALITIES = [("101", "København"), ("461", "Odense")]
+
+# (municipality code, agency name, kind, self-governing)
+AGENCIES = [
+    ("101", "Københavns Politi", Agency.Kind.POLITI, False),
+    ("101", "Københavns Kommune, Børne- og Ungdomsforvaltningen", Agency.Kind.SKOLE, False),
+    ("101", "Københavns Kommune, Socialforvaltningen", Agency.Kind.SOCIALFORVALTNING, False),
+    ("101", "Region Hovedstadens Psykiatri", Agency.Kind.PSYKIATRI, False),
+    ("101", "Kriminalforsorgen Hovedstaden", Agency.Kind.KRIMINALFORSORG, False),
+    ("101", "Ungdomsklubben Nørrebro (selvejende)", Agency.Kind.ANDET, True),
+    ("461", "Fyns Politi", Agency.Kind.POLITI, False),
+    ("461", "Odense Kommune, Skoleafdelingen", Agency.Kind.SKOLE, False),
+    ("461", "Odense Kommune, Socialafdelingen", Agency.Kind.SOCIALFORVALTNING, False),
+    ("461", "Psykiatrien i Region Syddanmark", Agency.Kind.PSYKIATRI, False),
+    ("461", "Kriminalforsorgen Syddanmark", Agency.Kind.KRIMINALFORSORG, False),
+]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    full_name: str
+    agency: str | None
+    role: Role
+
+
+USERS = [
+    DemoUser(
+        "koordinator@kk.demo.tvaers.dk", "Karen Koordinator", AGENCIES[1][1], Role.COORDINATOR
+    ),
+    DemoUser("skole@kk.demo.tvaers.dk", "Sofie Skolelærer", AGENCIES[1][1], Role.MEMBER),
+    DemoUser("politi@kk.demo.tvaers.dk", "Peter Politi", AGENCIES[0][1], Role.MEMBER),
+    DemoUser("social@kk.demo.tvaers.dk", "Sara Socialrådgiver", AGENCIES[2][1], Role.MEMBER),
+    DemoUser("psykiatri@kk.demo.tvaers.dk", "Per Psykiatri", AGENCIES[3][1], Role.MEMBER),
+    DemoUser(
+        "kriminalforsorg@kk.demo.tvaers.dk", "Kim Kriminalforsorg", AGENCIES[4][1], Role.MEMBER
+    ),
+    DemoUser(
+        "koordinator@odense.demo.tvaers.dk", "Ole Koordinator", AGENCIES[7][1], Role.COORDINATOR
+    ),
+    DemoUser("politi@odense.demo.tvaers.dk", "Olivia Politi", AGENCIES[6][1], Role.MEMBER),
+    DemoUser("dpo@kk.demo.tvaers.dk", "Dorthe Databeskyttelse", AGENCIES[2][1], Role.DPO),
+    DemoUser("admin@demo.tvaers.dk", "Anders Administrator", None, Role.ADMIN),
+]
+
+
+@transaction.atomic
+def seed_accounts() -> list[DemoUser]:
+    """Create or refresh the demo agencies and users; safe to run any number of times."""
+    municipalities = {
+        code: Municipality.objects.update_or_create(code=code, defaults={"name": name})[0]
+        for code, name in MUNICIPALITIES
+    }
+    agencies = {
+        name: Agency.objects.update_or_create(
+            municipality=municipalities[code],
+            name=name,
+            defaults={"kind": kind, "is_self_governing": self_governing},
+        )[0]
+        for code, name, kind, self_governing in AGENCIES
+    }
+    for demo in USERS:
+        user, _ = User.objects.update_or_create(
+            email=demo.email,
+            defaults={
+                "full_name": demo.full_name,
+                "agency": agencies[demo.agency] if demo.agency else None,
+                "is_active": True,
+                # Administrators manage users and agencies in Django admin; nobody else gets in.
+                "is_staff": demo.role == Role.ADMIN,
+            },
+        )
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+        user.groups.set([Group.objects.get(name=demo.role.value)])
+    return USERS

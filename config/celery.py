@@ -1,0 +1,41 @@
+"""The Celery app.
+
+PostgreSQL is the outbox and Redis only the messenger (architecture.md): periodic sweeps find
+due work in the database, so a lost message costs a delay, never a reminder. The policy below
+is fixed in code because it is part of that design, not a deployment choice; only the broker
+comes from the environment (settings ``CELERY_*``).
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("tvaers")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    # Task arguments are ids: JSON only, never pickle.
+    task_serializer="json",
+    accept_content=["json"],
+    result_serializer="json",
+    task_ignore_result=True,
+    # A task is acknowledged after it ran, and redelivered if its worker dies mid-way; tasks
+    # are idempotent so a second run is harmless.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    broker_connection_retry_on_startup=True,
+    timezone="Europe/Copenhagen",
+    enable_utc=True,
+    beat_schedule={
+        "worker-heartbeat": {
+            "task": "core.tasks.record_worker_heartbeat",
+            "schedule": crontab(minute="*"),
+        },
+    },
+)
+app.autodiscover_tasks()

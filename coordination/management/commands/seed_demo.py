@@ -1,0 +1,32 @@
+"""Fill the database with demo data to click through; safe to run again (idempotent)."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accounts.demo import DEMO_PASSWORD, seed_accounts
+
+
+class Command(BaseCommand):
+    help = "Create or refresh demo agencies and users (development only)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Seed even with DEBUG off (a training installation; never real data).",
+        )
+
+    def handle(self, *args: Any, allow_production: bool, **options: Any) -> None:
+        if not settings.DEBUG and not allow_production:
+            raise CommandError(
+                "seed_demo creates users with a published password; refusing with DEBUG off "
+                "(use --allow-production on a training installation)."
+            )
+        users = seed_accounts()
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready. Password for every demo user: {DEMO_PASSWORD}")
+        )
+        for user in users:
+            self.stdout.write(f"  {user.role.value:<12} {user.email:<40} {user.full_name}")
