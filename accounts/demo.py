@@ -42,6 +42,7 @@ USERS = [
     DemoUser(
         "koordinator@kk.demo.tvaers.dk", "Karen Koordinator", AGENCIES[1][1], Role.COORDINATOR
     ),
+    DemoUser("formand@kk.demo.tvaers.dk", "Frida Formand", AGENCIES[2][1], Role.MEMBER),
     DemoUser("skole@kk.demo.tvaers.dk", "Sofie Skolelærer", AGENCIES[1][1], Role.MEMBER),
     DemoUser("politi@kk.demo.tvaers.dk", "Peter Politi", AGENCIES[0][1], Role.MEMBER),
     DemoUser("social@kk.demo.tvaers.dk", "Sara Socialrådgiver", AGENCIES[2][1], Role.MEMBER),

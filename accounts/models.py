@@ -122,3 +122,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+def acting_user(request: Any) -> User:
+    """The logged-in user of a request that passed a protected view's login check."""
+    user = request.user
+    if not isinstance(user, User):
+        raise TypeError("acting_user() needs an authenticated request")
+    return user

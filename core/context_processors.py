@@ -22,7 +22,8 @@ class NavItem:
 NAVIGATION: list[tuple[Promise, str]] = [
     (_("Forside"), "core:home"),
     (_("Fora"), "forums:list"),
-    (_("Personer"), "persons:list"),
+    (_("Personer"), "coordination:person-list"),
+    (_("Ny bekymring"), "persons:concern-create"),
     (_("Møder"), "coordination:sessions"),
     (_("Mine opgaver"), "coordination:my-tasks"),
     (_("Audit"), "audit:dashboard"),

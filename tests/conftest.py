@@ -71,3 +71,10 @@ def celery_worker_process(child_env: dict[str, str]) -> Iterator[subprocess.Pope
     yield process
     process.terminate()
     process.wait(timeout=30)
+
+
+@pytest.fixture
+def world(db):
+    from tests.world import build_world
+
+    return build_world()

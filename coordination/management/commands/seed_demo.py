@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.demo import DEMO_PASSWORD, seed_accounts
+from coordination.demo import seed_domain
 
 
 class Command(BaseCommand):
@@ -25,8 +26,10 @@ class Command(BaseCommand):
                 "(use --allow-production on a training installation)."
             )
         users = seed_accounts()
+        persons_added = seed_domain()
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready. Password for every demo user: {DEMO_PASSWORD}")
         )
         for user in users:
             self.stdout.write(f"  {user.role.value:<12} {user.email:<40} {user.full_name}")
+        self.stdout.write(f"Demo persons added this run: {persons_added}")

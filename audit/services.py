@@ -1,0 +1,103 @@
+"""The only writers of audit records. Called by domain services and by the permission layer
+(through core.permissions' signals); an exception here fails the read or write it records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from accounts.models import Agency, User
+from audit.models import AccessEvent, Disclosure
+from core import request_context
+from core.permissions import AnyUser
+
+
+def _subject(obj: models.Model) -> tuple[int, str] | None:
+    """(person id, pseudonym) an object is about, if the model says (``audit_subject``)."""
+    subject = getattr(obj, "audit_subject", None)
+    return subject() if callable(subject) else None
+
+
+def access_record(
+    *,
+    actor: AnyUser,
+    action: str,
+    objects: Sequence[models.Model] = (),
+    model: type[models.Model] | None = None,
+    search_criterion: str = "",
+    reason: str = "",
+) -> AccessEvent:
+    """One access event for ``objects`` shown to ``actor`` (a list page gives one event)."""
+    model = model or (type(objects[0]) if objects else None)
+    subjects = dict(s for s in map(_subject, objects) if s is not None)
+    meta = request_context.current()
+    user = actor if isinstance(actor, User) else None
+    return AccessEvent.objects.create(
+        actor=user,
+        actor_agency_id=user.agency_id if user else None,
+        action=action,
+        content_type=ContentType.objects.get_for_model(model) if model else None,
+        object_ids=[str(obj.pk) for obj in objects],
+        person_ids=list(subjects),
+        person_pseudonyms=list(subjects.values()),
+        search_criterion=search_criterion[:500],
+        reason=reason[:1000],
+        request_id=meta.request_id if meta else "",
+        ip_address=meta.ip_address if meta else None,
+    )
+
+
+def disclosure_record(
+    *,
+    actor: User,
+    from_agency: Agency,
+    to_agency_ids: Iterable[int],
+    forum_id: int,
+    source: models.Model,
+    person_id: int,
+    person_pseudonym: str,
+    paragraph: str,
+    cooperation: str,
+    necessity: str,
+    data_categories: Iterable[str] = (),
+) -> Disclosure:
+    return Disclosure.objects.create(
+        actor=actor,
+        from_agency=from_agency,
+        to_agency_ids=sorted(set(to_agency_ids) - {from_agency.pk}),
+        forum_id=forum_id,
+        source_type=ContentType.objects.get_for_model(source),
+        source_id=source.pk,
+        person_id=person_id,
+        person_pseudonym=person_pseudonym,
+        paragraph=paragraph,
+        cooperation=cooperation,
+        necessity=necessity,
+        data_categories=sorted(set(data_categories)),
+    )
+
+
+def on_objects_accessed(
+    sender: type[models.Model],
+    *,
+    user: AnyUser,
+    objects: list[models.Model],
+    action: str,
+    signal: Any = None,
+    **details: Any,
+) -> None:
+    access_record(actor=user, action=action, objects=objects, model=sender, **details)
+
+
+def on_access_denied(
+    sender: type[models.Model], *, user: AnyUser, pk: str, action: str, **_: Any
+) -> None:
+    access_record(
+        actor=user,
+        action=AccessEvent.Action.DENIED,
+        model=sender,
+        reason=f"{action} {sender._meta.label_lower}:{pk}",
+    )

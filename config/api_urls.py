@@ -1,0 +1,30 @@
+"""REST API v1 (api.md): paths here are a promise to users."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from accounts.api.views import AgencyListView
+from coordination.api.views import CaseFileNotesViewSet, NoteViewSet
+from forums.api.views import ForumViewSet, MembershipViewSet, MeView
+from persons.api.views import CaseFileViewSet, ConcernViewSet, PersonViewSet
+
+router = SimpleRouter(use_regex_path=False)
+router.register("forums", ForumViewSet, basename="forum")
+router.register("memberships", MembershipViewSet, basename="membership")
+router.register("concerns", ConcernViewSet, basename="concern")
+router.register("persons", PersonViewSet, basename="person")
+router.register("case-files", CaseFileViewSet, basename="case-file")
+router.register("notes", NoteViewSet, basename="note")
+
+app_name = "api"
+
+urlpatterns = [
+    path("me/", MeView.as_view(), name="me"),
+    path("agencies/", AgencyListView.as_view(), name="agency-list"),
+    path(
+        "case-files/<int:case_file_pk>/notes/",
+        CaseFileNotesViewSet.as_view({"get": "list", "post": "create"}),
+        name="case-file-notes",
+    ),
+    *router.urls,
+]

@@ -1,0 +1,245 @@
+"""Demo forums, memberships, persons, concerns and notes, written through the services so
+encryption, rules and audit apply. Persons are seeded once per forum (idempotent)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+
+from accounts.models import Agency, Municipality, User
+from coordination.services import note_create
+from forums.models import Forum, ForumKind, Membership
+from forums.rules import DEFAULT_AGE_BANDS
+from persons.models import CaseFile
+from persons.services import IdentityInput, casefile_update, concern_register
+
+KK, ODENSE = "101", "461"
+
+# (municipality, name, kind, [(email prefix, role)])
+FORUMS = [
+    (
+        KK,
+        "SSP Nørrebro",
+        ForumKind.SSP,
+        [
+            ("koordinator@kk", "coordinator"),
+            ("formand@kk", "chair"),
+            ("skole@kk", "member"),
+            ("politi@kk", "member"),
+            ("social@kk", "member"),
+        ],
+    ),
+    (
+        KK,
+        "SSP+ København",
+        ForumKind.SSP_PLUS,
+        [
+            ("koordinator@kk", "coordinator"),
+            ("politi@kk", "member"),
+            ("social@kk", "member"),
+            ("kriminalforsorg@kk", "member"),
+        ],
+    ),
+    (
+        KK,
+        "PSP København",
+        ForumKind.PSP,
+        [
+            ("koordinator@kk", "coordinator"),
+            ("politi@kk", "member"),
+            ("social@kk", "chair"),
+            ("psykiatri@kk", "member"),
+        ],
+    ),
+    (
+        KK,
+        "KSP Hovedstaden",
+        ForumKind.KSP,
+        [
+            ("koordinator@kk", "coordinator"),
+            ("kriminalforsorg@kk", "chair"),
+            ("social@kk", "member"),
+            ("politi@kk", "member"),
+        ],
+    ),
+    (
+        KK,
+        "§ 115-udvalget København",
+        ForumKind.S115,
+        [
+            ("koordinator@kk", "coordinator"),
+            ("skole@kk", "member"),
+            ("politi@kk", "member"),
+            ("social@kk", "member"),
+        ],
+    ),
+    (
+        KK,
+        "Infohus København",
+        ForumKind.INFOHUS,
+        [
+            ("koordinator@kk", "coordinator"),
+            ("politi@kk", "member"),
+            ("social@kk", "member"),
+            ("psykiatri@kk", "member"),
+            ("kriminalforsorg@kk", "member"),
+        ],
+    ),
+    (
+        ODENSE,
+        "SSP Odense Øst",
+        ForumKind.SSP,
+        [("koordinator@odense", "coordinator"), ("politi@odense", "member")],
+    ),
+]
+
+# Fictitious people (the CPR numbers are made up but well-formed).
+# (forum, reporter, name, cpr, address, categories, description, ksp letter, go named)
+PERSONS = [
+    (
+        "SSP Nørrebro",
+        "skole@kk",
+        "Mikkel Demosen",
+        "1203114345",
+        "Testvej 1, 2200 København N",
+        ["skolefravaer", "haervaerk"],
+        "Højt fravær siden efterårsferien; set med ældre unge ved stationen.",
+        "",
+        True,
+    ),
+    (
+        "SSP Nørrebro",
+        "politi@kk",
+        "Yasmin Prøvesen",
+        "0502124322",
+        "Prøvegade 7, 2200 København N",
+        ["berigelse"],
+        "Anholdt for butikstyveri sammen med to ældre; forældre kontaktet.",
+        "",
+        False,
+    ),
+    (
+        "SSP Nørrebro",
+        "social@kk",
+        "Lukas Eksempelsen",
+        "2907105127",
+        "",
+        ["vold", "omsorgssvigt"],
+        "Episoder med vold i skolegården; familien har underretninger.",
+        "",
+        False,
+    ),
+    (
+        "SSP+ København",
+        "politi@kk",
+        "Omar Fiktivsen",
+        "1408044511",
+        "",
+        ["bande", "narkotika_alkohol"],
+        "Tilknytning til gruppering; salg af hash observeret.",
+        "",
+        False,
+    ),
+    (
+        "PSP København",
+        "psykiatri@kk",
+        "Hanne Demodatter",
+        "0306854218",
+        "Demovej 3, 2400 København NV",
+        ["psykisk_saarbarhed", "utryghed"],
+        "Udskrevet; truende adfærd over for naboer, risiko for udsættelse.",
+        "",
+        False,
+    ),
+    (
+        "KSP Hovedstaden",
+        "kriminalforsorg@kk",
+        "Jonas Testesen",
+        "1109953217",
+        "",
+        ["loesladelse"],
+        "Forventet løsladelse om 5 måneder; behov for bolig og beskæftigelse.",
+        "a",
+        False,
+    ),
+    (
+        "SSP Odense Øst",
+        "politi@odense",
+        "Emma Opdigtetsen",
+        "2204114226",
+        "",
+        ["digital"],
+        "Deling af billeder af klassekammerat; afpresningsforsøg.",
+        "",
+        False,
+    ),
+]
+
+
+def _user(prefix: str) -> User:
+    return User.objects.get(email=f"{prefix}.demo.tvaers.dk")
+
+
+@transaction.atomic
+def seed_domain() -> int:
+    """Create the demo forums and persons; returns how many persons were added."""
+    forums: dict[str, Forum] = {}
+    for code, name, kind, seats in FORUMS:
+        age_min, age_max = DEFAULT_AGE_BANDS[kind]
+        forum, _ = Forum.objects.get_or_create(
+            municipality=Municipality.objects.get(code=code),
+            name=name,
+            defaults={"kind": kind, "age_min": age_min, "age_max": age_max},
+        )
+        forums[name] = forum
+        for prefix, role in seats:
+            user = _user(prefix)
+            Membership.objects.get_or_create(
+                user=user,
+                forum=forum,
+                defaults={"role": role, "valid_from": datetime.date(2026, 1, 1)},
+            )
+            if user.agency_id:
+                forum.agencies.add(user.agency_id)
+    added = 0
+    for forum_name, reporter_prefix, name, cpr, address, categories, text, letter, named in PERSONS:
+        forum = forums[forum_name]
+        if CaseFile.objects.filter(
+            forum=forum, person__identity__cpr_index__isnull=False
+        ).count() >= sum(1 for p in PERSONS if p[0] == forum_name):
+            continue
+        reporter = _user(reporter_prefix)
+        result = concern_register(
+            actor=reporter,
+            forum=forum,
+            identity=IdentityInput(name=name, cpr=cpr, address=address),
+            categories=categories,
+            description=text,
+            source_agency=Agency.objects.get(users=reporter),
+            ksp_letter=letter,
+        )
+        if result.duplicate_of:
+            continue
+        added += 1
+        case_file = result.concern.case_file
+        note_create(
+            actor=reporter,
+            case_file=case_file,
+            body=f"Intern note fra {reporter.agency}: samtale planlagt med familien i næste uge.",
+        )
+        if named:
+            casefile_update(
+                actor=_user("koordinator@kk"),
+                case_file=case_file,
+                mode=CaseFile.Mode.NAMED,
+                reason="Flere myndigheder skal koordinere konkrete tiltag over for den unge og familien.",
+            )
+            note_create(
+                actor=_user("politi@kk"),
+                case_file=case_file,
+                body="Set sammen med ældre unge ved Nørrebro Station tre aftener i træk.",
+                visibility="forum",
+                necessity="Skolen og socialforvaltningen skal kende risikoen for at kunne tilbyde hjælp.",
+            )
+    return added

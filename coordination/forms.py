@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from coordination.models import Note
+from coordination.services import MAX_NOTE
+from core.forms import DesignSystemFormMixin
+from persons.models import CaseFile
+
+NECESSITY_HELP = _(
+    "Hvorfor er det nødvendigt for forebyggelsen at dele dette? Skriv ikke personoplysninger her."
+)
+
+
+class NoteForm(DesignSystemFormMixin, forms.Form):
+    body = forms.CharField(
+        label=_("Notat"), max_length=MAX_NOTE, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    visibility = forms.ChoiceField(
+        label=_("Synlighed"), choices=Note.Visibility.choices, initial=Note.Visibility.AGENCY
+    )
+    necessity = forms.CharField(
+        label=_("Nødvendighed (ved deling)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=NECESSITY_HELP,
+    )
+
+
+class ShareForm(DesignSystemFormMixin, forms.Form):
+    necessity = forms.CharField(
+        label=_("Nødvendighed"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=NECESSITY_HELP,
+    )
+
+
+class RevealForm(DesignSystemFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Formål"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Hvorfor skal du se identiteten nu? Visningen logges og meddeles formand og DPO."
+        ),
+    )
+
+
+class ModeForm(DesignSystemFormMixin, forms.Form):
+    mode = forms.ChoiceField(label=_("Drøftelse"), choices=CaseFile.Mode.choices)
+    reason = forms.CharField(
+        label=_("Begrundelse for drøftelse med navn"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -1,0 +1,107 @@
+"""Shared pieces of the REST API: strict input, the error shape of api.md, pagination, and the
+guarded base viewset that lists through ``visible_to`` and records what a page showed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, permissions, serializers, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.pagination import PagePagination
+from core.permissions import record_access, sees_no_content, visible_to
+
+
+class SeesContent(permissions.BasePermission):
+    """DPOs and administrators never receive content: 403 on every content endpoint."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return not sees_no_content(request.user)
+
+
+class ProtectedAPIView(APIView):
+    """Base of every API endpoint on protected objects: authenticated users who may see content
+    (DRF's authentication already refuses inactive accounts); objects only through
+    core.permissions."""
+
+    permission_classes = [permissions.IsAuthenticated, SeesContent]
+
+
+class StrictSerializerMixin:
+    """Unknown fields are an error (a typo must not be silently ignored)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            known = set(self.fields)  # type: ignore[attr-defined]
+            unknown = sorted(str(key) for key in data if key not in known)
+            if unknown:
+                raise serializers.ValidationError({key: [_("Ukendt felt.")] for key in unknown})
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class StrictSerializer(StrictSerializerMixin, serializers.Serializer[Any]):
+    pass
+
+
+def validation_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {
+            ("non_field_errors" if k == "__all__" else k): v for k, v in exc.message_dict.items()
+        }
+    return {"non_field_errors": exc.messages}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Errors as ``{"detail": ..., "errors": {...}}`` (api.md); service errors map to 400/403."""
+    if isinstance(exc, DjangoValidationError):
+        return Response(
+            {"detail": _("Ugyldige data."), "errors": validation_errors(exc)},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(_("Findes ikke."))
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.ValidationError):
+        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        response.data = {"detail": _("Ugyldige data."), "errors": errors}
+    return response
+
+
+class ProtectedViewSet(ProtectedAPIView, viewsets.GenericViewSet[Any]):
+    """Lists go through ``visible_to(user, queryset, list_action)``; each page shown is recorded
+    as one access event (``audit_list_as``) with the ids on it."""
+
+    pagination_class = PagePagination
+    lookup_value_converter = "int"
+    list_action = "view"
+    audit_list_as: str | None = None
+
+    def base_queryset(self) -> models.QuerySet[Any]:
+        raise NotImplementedError
+
+    def get_queryset(self) -> models.QuerySet[Any]:
+        return visible_to(self.request.user, self.base_queryset(), self.list_action)
+
+    def paginate_queryset(self, queryset: Any) -> list[Any] | None:
+        page = super().paginate_queryset(queryset)
+        if page is not None and self.audit_list_as:
+            record_access(
+                self.request.user,
+                list(page),
+                self.audit_list_as,
+                model=queryset.model,
+                **self.audit_details(),
+            )
+        return page
+
+    def audit_details(self) -> dict[str, Any]:
+        return {}

@@ -1,0 +1,124 @@
+"""Envelope encryption, the one place Tværs touches `cryptography`.
+
+Each focus person and each case file owns a random 256-bit *data key*. Data keys are stored
+only wrapped (AES-256-GCM) by a master key from ``FIELD_ENCRYPTION_KEYS``; the newest master
+key wraps, every configured key unwraps, so ``rotate_keys`` only re-wraps data keys. Values are
+AES-256-GCM under their data key with associated data naming model, primary key and field, so a
+ciphertext copied to another row or field fails to decrypt. Destroying a data key (its wrapped
+bytes are erased) makes everything under it unreadable for good, in backups too.
+
+Failure is always loud: a value that does not decrypt raises, it is never returned as stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import unicodedata
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+FORMAT_VERSION = b"\x01"
+NONCE_BYTES = 12
+KEY_BYTES = 32
+
+
+class CryptoError(Exception):
+    """Content could not be decrypted; the message names no content."""
+
+
+class DecryptionError(CryptoError):
+    """Wrong key, tampered value, or a value moved to another row or field."""
+
+
+class DataKeyDestroyed(CryptoError):
+    """The data key was destroyed (crypto-shredding): the content is gone."""
+
+
+class UnknownMasterKey(CryptoError):
+    """A data key is wrapped by a master key no longer configured."""
+
+
+@dataclass(frozen=True)
+class WrappedKey:
+    master_key_id: str
+    wrapped: bytes
+
+
+def _keyring() -> list[tuple[str, bytes]]:
+    keyring: list[tuple[str, bytes]] = settings.FIELD_ENCRYPTION_KEYS
+    return keyring
+
+
+def newest_master_key_id() -> str:
+    return _keyring()[0][0]
+
+
+def _seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    return FORMAT_VERSION + nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def _open(key: bytes, sealed: bytes, aad: bytes) -> bytes:
+    if len(sealed) < 1 + NONCE_BYTES + 16 or sealed[:1] != FORMAT_VERSION:
+        raise DecryptionError("malformed ciphertext")
+    nonce, body = sealed[1 : 1 + NONCE_BYTES], sealed[1 + NONCE_BYTES :]
+    try:
+        return AESGCM(key).decrypt(nonce, body, aad)
+    except InvalidTag as exc:
+        raise DecryptionError("ciphertext does not authenticate") from exc
+
+
+def _wrap_aad(data_key_id: str) -> bytes:
+    return f"tvaers:data-key:{data_key_id}".encode()
+
+
+def new_data_key(data_key_id: str) -> tuple[bytes, WrappedKey]:
+    """A fresh data key and its wrapped form under the newest master key."""
+    key = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
+    return key, wrap_data_key(data_key_id, key)
+
+
+def wrap_data_key(data_key_id: str, key: bytes) -> WrappedKey:
+    master_id, master_key = _keyring()[0]
+    return WrappedKey(master_id, _seal(master_key, key, _wrap_aad(data_key_id)))
+
+
+def unwrap_data_key(data_key_id: str, wrapped: WrappedKey) -> bytes:
+    master_key = dict(_keyring()).get(wrapped.master_key_id)
+    if master_key is None:
+        raise UnknownMasterKey(f"master key {wrapped.master_key_id!r} is not configured")
+    return _open(master_key, wrapped.wrapped, _wrap_aad(data_key_id))
+
+
+def value_aad(label: str, pk: object, field_name: str) -> bytes:
+    """Associated data binding a value to one field of one row."""
+    return f"tvaers:value:{label}:{pk}:{field_name}".encode()
+
+
+def encrypt_value(key: bytes, plaintext: str, aad: bytes) -> bytes:
+    return _seal(key, plaintext.encode("utf-8"), aad)
+
+
+def decrypt_value(key: bytes, sealed: bytes, aad: bytes) -> str:
+    return _open(key, sealed, aad).decode("utf-8")
+
+
+def normalise_cpr(cpr: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKC", cpr) if ch.isdigit())
+
+
+def blind_index(*, scope: str, value: str) -> str:
+    """Keyed HMAC-SHA256 of a normalised value within a scope (e.g. a municipality).
+
+    Equal values in the same scope give equal indexes, so duplicates are found without
+    decrypting; without ``BLIND_INDEX_KEY`` the index reveals nothing, and indexes of the same
+    person in different scopes cannot be linked.
+    """
+    key: bytes = settings.BLIND_INDEX_KEY
+    message = f"{scope}\x1f{value}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()

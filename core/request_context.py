@@ -1,0 +1,42 @@
+"""Per-request metadata for audit records (request id, client address), without passing the
+request through every service. A context variable, so it is safe under threads and async."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse
+
+
+@dataclass(frozen=True)
+class RequestMeta:
+    request_id: str
+    ip_address: str | None
+
+
+_current: ContextVar[RequestMeta | None] = ContextVar("tvaers_request_meta", default=None)
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def current() -> RequestMeta | None:
+    return _current.get()
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        supplied = request.headers.get("X-Request-ID", "")
+        request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        token = _current.set(RequestMeta(request_id, request.META.get("REMOTE_ADDR") or None))
+        try:
+            response = self.get_response(request)
+        finally:
+            _current.reset(token)
+        response["X-Request-ID"] = request_id
+        return response

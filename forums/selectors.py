@@ -1,0 +1,28 @@
+"""Reads of forums and memberships, always through core.permissions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from core.permissions import AnyUser, get_object_for, visible_to
+from forums.models import Forum, Membership
+
+
+def forum_list_for(*, user: AnyUser) -> QuerySet[Forum, Any]:
+    return visible_to(user, Forum.objects.select_related("municipality")).annotate(
+        open_case_files=Count("case_files", filter=Q(case_files__closed_at__isnull=True))
+    )
+
+
+def forum_get_for(*, user: AnyUser, pk: Any, action: str = "view") -> Forum:
+    return get_object_for(user, Forum.objects.select_related("municipality"), pk, action)
+
+
+def forum_members(*, user: AnyUser, forum: Forum) -> QuerySet[Membership, Any]:
+    return (
+        visible_to(user, Membership.objects.current().filter(forum=forum))
+        .select_related("user__agency")
+        .order_by("role", "user__full_name")
+    )

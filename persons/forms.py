@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Agency
+from core.forms import DesignSystemFormMixin
+from forums.models import Forum
+from persons.categories import category_choices
+from persons.services import MAX_TEXT
+
+
+class ConcernForm(DesignSystemFormMixin, forms.Form):
+    forum = forms.ModelChoiceField(queryset=Forum.objects.none(), label=_("Forum"))
+    name = forms.CharField(label=_("Navn"), max_length=200)
+    cpr = forms.CharField(
+        label=_("CPR-nummer"),
+        max_length=11,
+        required=False,
+        help_text=_("ddmmåå-xxxx. Bruges til at finde en eksisterende person."),
+    )
+    birth_date = forms.DateField(
+        label=_("Fødselsdato"),
+        required=False,
+        help_text=_("Kun hvis CPR-nummeret ikke kendes (åååå-mm-dd)."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    address = forms.CharField(label=_("Adresse"), max_length=300, required=False)
+    categories = forms.MultipleChoiceField(
+        label=_("Kategorier"), choices=(), widget=forms.CheckboxSelectMultiple
+    )
+    description = forms.CharField(
+        label=_("Beskrivelse af bekymringen"),
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    source_agency = forms.ModelChoiceField(
+        queryset=Agency.objects.none(), label=_("Kilde (myndighed)")
+    )
+    ksp_letter = forms.ChoiceField(
+        label=_("KSP-litra"),
+        required=False,
+        choices=[("", "—"), ("a", "a"), ("b", "b"), ("c", "c")],
+        help_text=_("Kun for KSP-fora."),
+    )
+
+    def __init__(self, *args: Any, forums: Any, agencies: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["forum"].queryset = forums  # type: ignore[attr-defined]
+        self.fields["source_agency"].queryset = agencies  # type: ignore[attr-defined]
+        self.fields["categories"].choices = category_choices()  # type: ignore[attr-defined]

@@ -1,0 +1,266 @@
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.models import UserObjectPermissionBase
+
+from accounts.models import Agency, Municipality
+from core.fields import EncryptedModel, EncryptedTextField
+from core.models import DataKey
+from core.permissions import AnyUser, sees_no_content
+from forums.models import Forum, Membership
+
+PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in meetings
+
+
+def member_forum_ids(user: AnyUser, *, managing: bool = False) -> models.QuerySet[Membership, Any]:
+    """Subquery of the forums where the user holds a current (managing) membership."""
+    memberships = Membership.objects.current().filter(user_id=user.pk or 0)
+    if managing:
+        memberships = memberships.filter(role__in=Membership.MANAGING_ROLES)
+    return memberships.values("forum_id")
+
+
+class FocusPersonQuerySet(models.QuerySet["FocusPerson"]):
+    def restrict(self, user: AnyUser, action: str = "view") -> FocusPersonQuerySet:
+        """A person is visible while an open case file puts them on one of the user's forums,
+        or by an explicit guardian grant. Checked at query time: closing the case file or
+        ending the membership ends access at once."""
+        if sees_no_content(user):
+            return self.none()
+        case_files = CaseFile.objects.filter(
+            person=OuterRef("pk"), closed_at__isnull=True, forum_id__in=member_forum_ids(user)
+        )
+        if action == "reveal":
+            case_files = case_files.filter(discussion_mode=CaseFile.Mode.NAMED)
+            return self.filter(Exists(case_files))
+        grants = FocusPersonUserObjectPermission.objects.filter(
+            user_id=user.pk, content_object=OuterRef("pk"), permission__codename="view_focusperson"
+        )
+        return self.filter(Exists(case_files) | Exists(grants))
+
+
+class FocusPerson(models.Model):
+    """A person a forum works with, known by pseudonym; identity lives encrypted in Identity."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Aktiv")
+        INACTIVE = "inactive", _("Afsluttet")
+
+    pseudonym = models.CharField(_("pseudonym"), max_length=32, unique=True, editable=False)
+    birth_year = models.PositiveSmallIntegerField(_("fødselsår"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="persons", verbose_name=_("kommune")
+    )
+    data_key = models.OneToOneField(
+        DataKey, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+
+    objects = FocusPersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pseudonym"]
+        verbose_name = _("fokusperson")
+        verbose_name_plural = _("fokuspersoner")
+
+    def __str__(self) -> str:
+        return self.pseudonym
+
+    def audit_subject(self) -> tuple[int, str]:
+        return self.pk, self.pseudonym
+
+    @staticmethod
+    def new_pseudonym(prefix: str) -> str:
+        def chunk(n: int) -> str:
+            return "".join(secrets.choice(PSEUDONYM_ALPHABET) for _ in range(n))
+
+        return f"{prefix}-{chunk(4)}-{chunk(2)}"
+
+
+class FocusPersonUserObjectPermission(UserObjectPermissionBase):
+    """Guardian's direct foreign-key grant: an explicit per-person exception."""
+
+    content_object = models.ForeignKey(FocusPerson, on_delete=models.CASCADE)
+
+
+class Identity(EncryptedModel):
+    """Who a focus person is; every field encrypted under the person's data key."""
+
+    person = models.OneToOneField(
+        FocusPerson, on_delete=models.CASCADE, primary_key=True, related_name="identity"
+    )
+    name = EncryptedTextField(_("navn"), key_path="person.data_key")
+    cpr = EncryptedTextField(_("CPR-nummer"), key_path="person.data_key")
+    birth_date = EncryptedTextField(_("fødselsdato"), key_path="person.data_key")
+    address = EncryptedTextField(_("adresse"), key_path="person.data_key")
+    # HMAC of municipality and CPR: finds duplicates within a municipality without decrypting.
+    cpr_index = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("identitet")
+        verbose_name_plural = _("identiteter")
+
+    def __str__(self) -> str:
+        return f"Identitet for {self.person_id}"
+
+
+class CaseFileQuerySet(models.QuerySet["CaseFile"]):
+    def open(self) -> CaseFileQuerySet:
+        return self.filter(closed_at__isnull=True)
+
+    def restrict(self, user: AnyUser, action: str = "view") -> CaseFileQuerySet:
+        """Open case files on the user's forums; changing them needs chair or coordinator."""
+        if sees_no_content(user):
+            return self.none()
+        return self.open().filter(forum_id__in=member_forum_ids(user, managing=action != "view"))
+
+
+class CaseFile(EncryptedModel):
+    """A person's presence on one forum's list; owns the data key of what is written there."""
+
+    class Mode(models.TextChoices):
+        ANONYMOUS = "anonymous", _("Anonym")
+        NAMED = "named", _("Med navn")
+
+    class Consent(models.TextChoices):
+        OBTAINED = "obtained", _("Indhentet")
+        REFUSED = "refused", _("Afvist")
+        NOT_SOUGHT = "not_sought", _("Ikke indhentet")
+
+    class KspLetter(models.TextChoices):
+        A = "a", _("a: løsladt fra kriminalforsorgens institutioner")
+        B = "b", _("b: under 18 år, udskrevet fra anbringelse")
+        C = "c", _("c: løsladt, radikaliseret eller i risiko herfor")
+
+    person = models.ForeignKey(FocusPerson, on_delete=models.PROTECT, related_name="case_files")
+    forum = models.ForeignKey(Forum, on_delete=models.PROTECT, related_name="case_files")
+    opened_at = models.DateTimeField(_("åbnet"), default=timezone.now)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("åbnet af"),
+    )
+    closed_at = models.DateTimeField(_("lukket"), null=True, blank=True)
+    closed_reason = models.CharField(_("begrundelse for lukning"), max_length=500, blank=True)
+    discussion_mode = models.CharField(
+        _("drøftelse"), max_length=16, choices=Mode.choices, default=Mode.ANONYMOUS
+    )
+    named_reason = models.CharField(
+        _("begrundelse for drøftelse med navn"), max_length=1000, blank=True
+    )
+    consent = models.CharField(
+        _("samtykke"), max_length=16, choices=Consent.choices, default=Consent.NOT_SOUGHT
+    )
+    consent_refused_reason = models.CharField(
+        _("begrundelse trods afvist samtykke"), max_length=1000, blank=True
+    )
+    ksp_letter = models.CharField(
+        _("KSP-litra"), max_length=1, choices=KspLetter.choices, blank=True
+    )
+    last_activity_at = models.DateTimeField(_("seneste aktivitet"), default=timezone.now)
+    data_key = models.OneToOneField(
+        DataKey, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+
+    objects = CaseFileQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at"]
+        verbose_name = _("sag")
+        verbose_name_plural = _("sager")
+        indexes = [models.Index(fields=["forum", "closed_at"], name="casefile_forum_open_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "forum"],
+                condition=Q(closed_at__isnull=True),
+                name="casefile_one_open_per_forum",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} på {self.forum_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    def audit_subject(self) -> tuple[int, str]:
+        return self.person_id, self.person.pseudonym
+
+
+class ConcernQuerySet(models.QuerySet["Concern"]):
+    def restrict(self, user: AnyUser, action: str = "view") -> ConcernQuerySet:
+        return self.filter(case_file__in=CaseFile.objects.restrict(user, action))
+
+
+class Concern(EncryptedModel):
+    """A bekymring: how a person comes to a forum."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Afventer")
+        BRING_TO_FORUM = "bring_to_forum", _("Drøftes i forum")
+        NO_ACTION = "no_action", _("Ingen videre handling")
+
+    case_file = models.ForeignKey(CaseFile, on_delete=models.CASCADE, related_name="concerns")
+    source_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("kilde")
+    )
+    categories = models.JSONField(_("kategorier"), default=list)
+    description = EncryptedTextField(_("beskrivelse"), key_path="case_file.data_key")
+    decision = models.CharField(
+        _("beslutning"), max_length=16, choices=Decision.choices, default=Decision.PENDING
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+
+    objects = ConcernQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("bekymring")
+        verbose_name_plural = _("bekymringer")
+
+    def __str__(self) -> str:
+        return f"Bekymring {self.pk}"
+
+    def audit_subject(self) -> tuple[int, str]:
+        return self.case_file.person_id, self.case_file.person.pseudonym
+
+    def category_labels(self) -> list[str]:
+        from persons.categories import category_choices
+
+        labels = dict(category_choices())
+        return [str(labels.get(code, code)) for code in self.categories]
+
+
+class IdentityReveal(models.Model):
+    """A user's time-limited view of a person's identity, given for a reason."""
+
+    person = models.ForeignKey(FocusPerson, on_delete=models.CASCADE, related_name="reveals")
+    case_file = models.ForeignKey(CaseFile, on_delete=models.CASCADE, related_name="reveals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("begrundelse"), max_length=1000)
+    created_at = models.DateTimeField(_("tidspunkt"), default=timezone.now)
+    expires_at = models.DateTimeField(_("udløber"))
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("visning af identitet")
+        verbose_name_plural = _("visninger af identitet")
+        indexes = [models.Index(fields=["user", "person", "expires_at"], name="reveal_active_idx")]
+
+    def __str__(self) -> str:
+        return f"Visning {self.pk}"

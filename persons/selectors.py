@@ -1,0 +1,92 @@
+"""Reads of persons, case files and concerns, always through core.permissions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.permissions import AnyUser, get_object_for, may_search_across_forums, visible_to
+from forums.models import Forum
+from persons.models import CaseFile, Concern, FocusPerson, IdentityReveal
+
+
+def casefile_list_for_forum(*, user: AnyUser, forum: Forum) -> QuerySet[CaseFile, Any]:
+    return (
+        visible_to(user, CaseFile.objects.filter(forum=forum))
+        .select_related("person")
+        .order_by("person__pseudonym")
+    )
+
+
+def _with_visible_case_files(
+    user: AnyUser, persons: QuerySet[FocusPerson, Any]
+) -> QuerySet[FocusPerson, Any]:
+    return persons.prefetch_related(
+        Prefetch(
+            "case_files",
+            queryset=visible_to(user, CaseFile.objects.select_related("forum")).order_by("pk"),
+            to_attr="visible_case_files",
+        )
+    )
+
+
+def person_list_for(
+    *, user: AnyUser, forum_id: int | None = None, query: str = ""
+) -> QuerySet[FocusPerson, Any]:
+    """Persons the user may see, with their visible case files; police only per forum."""
+    if not may_search_across_forums(user) and (query or forum_id is None):
+        raise PermissionDenied(
+            _(
+                "Politiet kan ikke søge på tværs af fora (retsplejelovens § 115, stk. 2). Vælg et forum."
+            )
+        )
+    persons = _with_visible_case_files(user, visible_to(user, FocusPerson.objects.all()))
+    if forum_id is not None:
+        persons = persons.filter(case_files__forum_id=forum_id, case_files__closed_at__isnull=True)
+    if query:
+        persons = persons.filter(pseudonym__icontains=query[:32])
+    return persons.order_by("pseudonym")
+
+
+def person_get_for(*, user: AnyUser, pk: Any, audit_as: str | None = None) -> FocusPerson:
+    persons = _with_visible_case_files(user, FocusPerson.objects.all())
+    return get_object_for(user, persons, pk, audit_as=audit_as)
+
+
+def casefiles_of_person(*, user: AnyUser, person: FocusPerson) -> list[CaseFile]:
+    return list(
+        visible_to(user, CaseFile.objects.filter(person=person))
+        .select_related("forum", "data_key", "person")
+        .order_by("-opened_at")
+    )
+
+
+def concerns_of_person(*, user: AnyUser, person: FocusPerson) -> list[Concern]:
+    return list(
+        visible_to(user, Concern.objects.filter(case_file__person=person))
+        .select_related(
+            "case_file__data_key", "case_file__person", "case_file__forum", "source_agency"
+        )
+        .order_by("-created_at")
+    )
+
+
+def active_reveal(*, user: AnyUser, person: FocusPerson) -> IdentityReveal | None:
+    """The user's unexpired reveal, while a named case file on their forum still allows it."""
+    if not visible_to(user, FocusPerson.objects.filter(pk=person.pk), "reveal").exists():
+        return None
+    return (
+        IdentityReveal.objects.filter(
+            user_id=user.pk or 0, person=person, expires_at__gt=timezone.now()
+        )
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+def may_reveal(*, user: AnyUser, person: FocusPerson) -> bool:
+    return visible_to(user, FocusPerson.objects.filter(pk=person.pk), "reveal").exists()

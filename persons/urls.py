@@ -1,0 +1,11 @@
+from django.urls import path
+
+from persons import views
+
+app_name = "persons"
+
+urlpatterns = [
+    # The forum page lists persons, so it lives in the app of persons (imports point one way).
+    path("fora/<int:pk>/", views.ForumDetailView.as_view(), name="forum-detail"),
+    path("bekymringer/ny/", views.ConcernCreateView.as_view(), name="concern-create"),
+]

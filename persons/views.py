@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.models import Agency, acting_user
+from audit.models import AccessEvent
+from core.forms import add_service_errors
+from core.permissions import ProtectedView, record_access
+from forums import selectors as forum_selectors
+from forums.selectors import forum_list_for
+from persons import services
+from persons.forms import ConcernForm
+from persons.selectors import casefile_list_for_forum
+
+
+class ConcernCreateView(ProtectedView):
+    template_name = "persons/concern_form.html"
+
+    def form(self, request: HttpRequest) -> ConcernForm:
+        agency_id = getattr(request.user, "agency_id", None)
+        return ConcernForm(
+            request.POST or None,
+            initial={"source_agency": agency_id, "forum": request.GET.get("forum")},
+            forums=forum_list_for(user=request.user),
+            agencies=Agency.objects.select_related("municipality"),
+        )
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, self.template_name, {"form": self.form(request)})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = self.form(request)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = services.concern_register(
+                    actor=acting_user(request),
+                    forum=data["forum"],
+                    identity=services.IdentityInput(
+                        name=data["name"],
+                        cpr=data["cpr"],
+                        birth_date=data["birth_date"],
+                        address=data["address"],
+                    ),
+                    categories=data["categories"],
+                    description=data["description"],
+                    source_agency=data["source_agency"],
+                    ksp_letter=data["ksp_letter"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                if result.duplicate_of:
+                    messages.info(
+                        request,
+                        _("Personen fandtes allerede (%(p)s); bekymringen er tilføjet.")
+                        % {"p": result.person.pseudonym},
+                    )
+                else:
+                    messages.success(
+                        request,
+                        _("Bekymringen er registreret som %(p)s.") % {"p": result.person.pseudonym},
+                    )
+                return redirect("coordination:person-detail", pk=result.person.pk)
+        return render(request, self.template_name, {"form": form}, status=400)
+
+
+class ForumDetailView(ProtectedView):
+    """Members and the persons on the forum's list (pseudonyms only)."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        forum = forum_selectors.forum_get_for(user=request.user, pk=pk)
+        case_files = list(casefile_list_for_forum(user=request.user, forum=forum))
+        record_access(
+            request.user, [cf.person for cf in case_files], AccessEvent.Action.LIST_PERSONS
+        )
+        context: dict[str, Any] = {
+            "forum": forum,
+            "members": forum_selectors.forum_members(user=request.user, forum=forum),
+            "case_files": case_files,
+        }
+        return render(request, "forums/forum_detail.html", context)
