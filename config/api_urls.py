@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.api.views import AgencyListView
 from coordination.api.views import CaseFileNotesViewSet, NoteViewSet
+from core.api_views import NotificationListView
 from forums.api.views import ForumViewSet, MembershipViewSet, MeView
 from persons.api.views import CaseFileViewSet, ConcernViewSet, PersonViewSet
 
@@ -21,6 +22,7 @@ app_name = "api"
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("agencies/", AgencyListView.as_view(), name="agency-list"),
+    path("notifications/", NotificationListView.as_view(), name="notification-list"),
     path(
         "case-files/<int:case_file_pk>/notes/",
         CaseFileNotesViewSet.as_view({"get": "list", "post": "create"}),

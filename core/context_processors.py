@@ -9,6 +9,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from core.permissions import sees_no_content
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -17,24 +19,29 @@ class NavItem:
     active: bool
 
 
-# Main navigation. An entry appears once its app provides the route, so the menu never links
-# to a page that does not exist.
-NAVIGATION: list[tuple[Promise, str]] = [
-    (_("Forside"), "core:home"),
-    (_("Fora"), "forums:list"),
-    (_("Personer"), "coordination:person-list"),
-    (_("Ny bekymring"), "persons:concern-create"),
-    (_("Møder"), "coordination:sessions"),
-    (_("Mine opgaver"), "coordination:my-tasks"),
-    (_("Audit"), "audit:dashboard"),
+# Main navigation: (label, url name, shows content). An entry appears once its app provides
+# the route, so the menu never links to a page that does not exist; content entries are hidden
+# from roles that never see content (DPO, admin).
+NAVIGATION: list[tuple[Promise, str, bool]] = [
+    (_("Forside"), "core:home", False),
+    (_("Fora"), "forums:list", True),
+    (_("Personer"), "coordination:person-list", True),
+    (_("Ny bekymring"), "persons:concern-create", True),
+    (_("Møder"), "coordination:sessions", True),
+    (_("Mine opgaver"), "coordination:my-tasks", True),
+    (_("Notifikationer"), "core:notifications", False),
+    (_("Audit"), "audit:dashboard", False),
 ]
 
 
 def navigation(request: HttpRequest) -> dict[str, list[NavItem]]:
     if not request.user.is_authenticated:
         return {"nav_items": []}
+    content_blind = sees_no_content(request.user)
     items = []
-    for label, url_name in NAVIGATION:
+    for label, url_name, shows_content in NAVIGATION:
+        if shows_content and content_blind:
+            continue
         try:
             url = reverse(url_name)
         except NoReverseMatch:

@@ -179,6 +179,9 @@ MATRIX: dict[str, list[Case]] = {
     "api:agency-list": [
         Case("get", lambda w: reverse("api:agency-list"), api(EVERYONE, blind=200))
     ],
+    "api:notification-list": [
+        Case("get", lambda w: reverse("api:notification-list"), api(EVERYONE, blind=200))
+    ],
     "api:forum-list": [
         Case(
             "get",

@@ -18,6 +18,8 @@ ORDER = ["core", "accounts", "forums", "persons", "coordination"]
 PUBLIC_VIEWS = {
     "core.views.health": "liveness: timestamps only",
     "core.views.HomeView": "start page: login required, no protected object",
+    "core.views.NotificationListView": "the user's own inbox: pseudonyms and links only",
+    "core.api_views.NotificationListView": "the user's own inbox: pseudonyms and links only",
     "django.contrib.auth.views.LoginView": "login",
     "django.contrib.auth.views.LogoutView": "logout",
     "drf_spectacular.views.SpectacularAPIView": "the API schema describes no data",

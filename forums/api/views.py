@@ -145,7 +145,7 @@ class MeSerializer(serializers.Serializer[User]):
     @extend_schema_field(MeMembershipSerializer(many=True))
     def get_memberships(self, user: User) -> list[dict[str, Any]]:
         memberships = Membership.objects.current().filter(user=user).select_related("forum")
-        return MeMembershipSerializer(memberships, many=True).data  # type: ignore[return-value]
+        return [MeMembershipSerializer(m).data for m in memberships]
 
 
 class MeView(ProtectedAPIView):
