@@ -3,6 +3,8 @@ guarded base viewset that lists through ``visible_to`` and records what a page s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -50,6 +52,19 @@ class StrictSerializer(StrictSerializerMixin, serializers.Serializer[Any]):
     pass
 
 
+@contextmanager
+def renamed_errors(names: dict[str, str]) -> Iterator[None]:
+    """Report a service's field errors under the names the API client used."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        raise DjangoValidationError(
+            {names.get(field, field): messages for field, messages in exc.message_dict.items()}
+        ) from None
+
+
 def validation_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
         return {
@@ -73,6 +88,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is not None and isinstance(exc, exceptions.ValidationError):
         errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         response.data = {"detail": _("Ugyldige data."), "errors": errors}
+    elif response is not None and response.status_code == status.HTTP_400_BAD_REQUEST:
+        response.data = {
+            "detail": response.data.get("detail"),
+            "errors": {"non_field_errors": [response.data.get("detail")]},
+        }
     return response
 
 

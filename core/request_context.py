@@ -9,7 +9,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,11 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.META.get("QUERY_STRING", "") or any(
+            "\x00" in value for values in request.GET.lists() for value in values[1]
+        ):
+            # PostgreSQL text cannot hold NUL: refuse here, once, instead of a 500 downstream.
+            return HttpResponseBadRequest("Ugyldigt tegn i forespørgslen.")
         supplied = request.headers.get("X-Request-ID", "")
         request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
         token = _current.set(RequestMeta(request_id, request.META.get("REMOTE_ADDR") or None))

@@ -46,7 +46,10 @@ def person_list_for(
         )
     persons = _with_visible_case_files(user, visible_to(user, FocusPerson.objects.all()))
     if forum_id is not None:
-        persons = persons.filter(case_files__forum_id=forum_id, case_files__closed_at__isnull=True)
+        # Only the user's own forums: filtering by another forum must reveal nothing.
+        persons = persons.filter(
+            case_files__in=visible_to(user, CaseFile.objects.filter(forum_id=forum_id))
+        )
     if query:
         persons = persons.filter(pseudonym__icontains=query[:32])
     return persons.order_by("pseudonym")

@@ -24,6 +24,7 @@ class LegalBasisSerializer(StrictSerializer):
 
 
 class NoteSerializer(serializers.ModelSerializer[Note]):
+    body = serializers.CharField(read_only=True)  # the decrypted text, not the stored bytes
     author_name = serializers.CharField(source="author.full_name", read_only=True)
     legal_basis = serializers.SerializerMethodField()
 

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from accounts.models import Agency, acting_user
 from audit.models import AccessEvent
-from core.api import ProtectedViewSet, StrictSerializer
+from core.api import ProtectedViewSet, StrictSerializer, renamed_errors
 from core.permissions import get_object_for
 from forums.models import Forum
 from persons import selectors, services
@@ -62,6 +62,7 @@ class PersonSerializer(serializers.ModelSerializer[FocusPerson]):
 
 
 class ConcernSerializer(serializers.ModelSerializer[Concern]):
+    description = serializers.CharField(read_only=True)  # the decrypted text, not the stored bytes
     person = serializers.IntegerField(source="case_file.person_id", read_only=True)
     pseudonym = serializers.CharField(source="case_file.person.pseudonym", read_only=True)
     forum = serializers.IntegerField(source="case_file.forum_id", read_only=True)
@@ -243,14 +244,15 @@ class CaseFileViewSet(mixins.ListModelMixin, ProtectedViewSet):
         person = get_object_for(
             request.user, FocusPerson.objects.select_related("identity"), data["person"]
         )
-        case_file = services.casefile_open(
-            actor=acting_user(request),
-            person=person,
-            forum=forum,
-            consent=data["consent"],
-            consent_refused_reason=data["consent_refused_reason"],
-            ksp_letter=data["cooperation"],
-        )
+        with renamed_errors({"ksp_letter": "cooperation"}):
+            case_file = services.casefile_open(
+                actor=acting_user(request),
+                person=person,
+                forum=forum,
+                consent=data["consent"],
+                consent_refused_reason=data["consent_refused_reason"],
+                ksp_letter=data["cooperation"],
+            )
         return Response(CaseFileSerializer(case_file).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
