@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from coordination.models import Note
 from coordination.services import MAX_NOTE
 from core.forms import DesignSystemFormMixin
+from forums.models import Forum
 from persons.models import CaseFile
 
 NECESSITY_HELP = _(
@@ -57,3 +60,25 @@ class ModeForm(DesignSystemFormMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class CaseFileOpenForm(DesignSystemFormMixin, forms.Form):
+    """Put a person on another forum's list (for that forum's chair or coordinator)."""
+
+    forum = forms.ModelChoiceField(queryset=Forum.objects.none(), label=_("Forum"))
+    consent = forms.ChoiceField(
+        label=_("Samtykke"), choices=CaseFile.Consent.choices, initial=CaseFile.Consent.NOT_SOUGHT
+    )
+    consent_refused_reason = forms.CharField(
+        label=_("Begrundelse trods afvist samtykke"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    ksp_letter = forms.ChoiceField(
+        label=_("KSP-litra"), required=False, choices=[("", "—"), *CaseFile.KspLetter.choices]
+    )
+
+    def __init__(self, *args: Any, forums: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["forum"].queryset = forums  # type: ignore[attr-defined]

@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from accounts.models import acting_user
 from audit.models import AccessEvent
 from coordination import selectors, services
-from coordination.forms import ModeForm, NoteForm, RevealForm, ShareForm
+from coordination.forms import CaseFileOpenForm, ModeForm, NoteForm, RevealForm, ShareForm
 from core.forms import add_service_errors
 from core.permissions import ProtectedView, may_search_across_forums, record_access
 from forums.models import Membership
-from forums.selectors import forum_list_for
+from forums.selectors import forum_list_for, forums_managed_by
 from persons import selectors as person_selectors
 from persons import services as person_services
 from persons.models import Concern
@@ -90,6 +90,8 @@ class PersonDetailView(ProtectedView):
             "mode_form": forms.get("mode_form") or ModeForm(),
             "share_form": forms.get("share_form") or ShareForm(),
             "share_note_id": forms.get("share_note_id"),
+            "open_form": forms.get("open_form")
+            or CaseFileOpenForm(forums=forums_managed_by(user=user)),
         }
         return render(request, "coordination/person_detail.html", context, status=status)
 
@@ -130,6 +132,26 @@ class CaseFileModeView(ProtectedView):
                 messages.success(request, _("Drøftelsesformen er ændret."))
                 return redirect("coordination:person-detail", pk=case_file.person_id)
         return PersonDetailView().render(request, case_file.person_id, status=400, mode_form=form)
+
+
+class CaseFileOpenView(ProtectedView):
+    """Put the person on another forum's list: the forum's chair or coordinator decides (a
+    person turning 18 in SSP moves to SSP+ only this way)."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        person = person_selectors.person_get_for(user=request.user, pk=pk)
+        form = CaseFileOpenForm(request.POST, forums=forums_managed_by(user=request.user))
+        if form.is_valid():
+            try:
+                person_services.casefile_open(
+                    actor=acting_user(request), person=person, **form.cleaned_data
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Personen er sat på forummets liste."))
+                return redirect("coordination:person-detail", pk=person.pk)
+        return PersonDetailView().render(request, pk, status=400, open_form=form)
 
 
 class NoteCreateView(ProtectedView):

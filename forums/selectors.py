@@ -16,6 +16,11 @@ def forum_list_for(*, user: AnyUser) -> QuerySet[Forum, Any]:
     )
 
 
+def forums_managed_by(*, user: AnyUser) -> QuerySet[Forum, Any]:
+    """Forums where the user is chair or coordinator now."""
+    return visible_to(user, Forum.objects.select_related("municipality"), "change")
+
+
 def forum_get_for(*, user: AnyUser, pk: Any, action: str = "view") -> Forum:
     return get_object_for(user, Forum.objects.select_related("municipality"), pk, action)
 

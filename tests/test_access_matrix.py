@@ -157,6 +157,16 @@ MATRIX: dict[str, list[Case]] = {
             api=False,
         )
     ],
+    "coordination:casefile-open": [
+        Case(
+            "post",
+            lambda w: reverse("coordination:casefile-open", args=[w.person.pk]),
+            # Managers run "SSP Tre" (matrix_world); other members have no forum to choose: 400.
+            lambda a: ui(MANAGERS, ok=302)(a) if a not in FORUM_MEMBERS - MANAGERS else 400,
+            data=lambda w: {"forum": third_forum_ids(w), "consent": "not_sought"},
+            api=False,
+        )
+    ],
     "coordination:note-create": [
         Case(
             "get",
