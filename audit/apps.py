@@ -6,9 +6,10 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit"
 
     def ready(self) -> None:
-        from audit import services
+        from audit import registry, services
         from core import permissions
 
+        registry.register_all()
         permissions.objects_accessed.connect(
             services.on_objects_accessed, dispatch_uid="audit-access"
         )

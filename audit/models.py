@@ -6,6 +6,10 @@ Domain objects are referenced by content type and id (audit imports no domain ap
 
 from __future__ import annotations
 
+import hashlib
+import json
+from typing import Any, ClassVar
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -14,8 +18,52 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency
 
+GENESIS_HASH = "0" * 64
 
-class AccessEvent(models.Model):
+
+class ChainHead(models.Model):
+    """The newest link of each audit chain. Appends lock this row, so concurrent writers
+    append one after another and ``seq`` runs 1, 2, 3 ... without gaps."""
+
+    chain = models.CharField(max_length=32, primary_key=True)
+    seq = models.BigIntegerField(default=0)
+    row_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    def __str__(self) -> str:
+        return f"{self.chain}@{self.seq}"
+
+
+class ChainedRecord(models.Model):
+    """An append-only audit row whose hash covers its content and the previous row's hash."""
+
+    CHAIN: ClassVar[str]
+
+    seq = models.BigIntegerField(unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    row_hash = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def canonical(self) -> bytes:
+        """The hashed content: every concrete field but the id and the hash itself."""
+        content: dict[str, Any] = {}
+        for field in self._meta.concrete_fields:
+            if field.attname in {"id", "row_hash"}:
+                continue
+            value = getattr(self, field.attname)
+            if isinstance(field, models.GenericIPAddressField):
+                value = field.get_prep_value(value)  # as stored: IPv6 in its short form
+            content[field.attname] = value.isoformat() if hasattr(value, "isoformat") else value
+        return json.dumps(
+            content, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode()
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.prev_hash.encode() + b"\n" + self.canonical()).hexdigest()
+
+
+class AccessEvent(ChainedRecord):
     class Action(models.TextChoices):
         VIEW_PERSON = "view_person", _("Så person")
         LIST_PERSONS = "list_persons", _("Så personliste")
@@ -46,6 +94,8 @@ class AccessEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 
+    CHAIN = "access_event"
+
     class Meta:
         ordering = ["-occurred_at", "-id"]
         verbose_name = _("adgangshændelse")
@@ -53,13 +103,33 @@ class AccessEvent(models.Model):
         indexes = [
             models.Index(fields=["actor", "-occurred_at"], name="access_actor_idx"),
             models.Index(fields=["action", "-occurred_at"], name="access_action_idx"),
+            models.Index(fields=["actor_agency", "-occurred_at"], name="access_agency_idx"),
+            models.Index(fields=["-occurred_at"], name="access_time_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.action} af {self.actor_id} {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
-class Disclosure(models.Model):
+class AccessEventSubject(models.Model):
+    """Index of the persons an access event concerns, for the DPO's person look-ups on any
+    database. The chained ``AccessEvent.person_ids`` stays the proof; this is its index."""
+
+    event = models.ForeignKey(AccessEvent, on_delete=models.PROTECT, related_name="subjects")
+    person_id = models.BigIntegerField()
+    pseudonym = models.CharField(max_length=32)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["person_id", "event"], name="subject_person_idx"),
+            models.Index(fields=["pseudonym", "event"], name="subject_pseudonym_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pseudonym} i {self.event_id}"
+
+
+class Disclosure(ChainedRecord):
     """Information passed from one agency to others in a forum (videregivelse)."""
 
     occurred_at = models.DateTimeField(_("tidspunkt"), default=timezone.now)
@@ -76,6 +146,8 @@ class Disclosure(models.Model):
     necessity = models.CharField(_("nødvendighed"), max_length=1000)
     data_categories = models.JSONField(_("datakategorier"), default=list)
 
+    CHAIN = "disclosure"
+
     class Meta:
         ordering = ["-occurred_at", "-id"]
         verbose_name = _("videregivelse")
@@ -87,3 +159,46 @@ class Disclosure(models.Model):
 
     def __str__(self) -> str:
         return f"Videregivelse {self.pk}"
+
+
+class Checkpoint(models.Model):
+    """A signed statement of a chain's head at a moment: truncating the tail after it, even
+    with the head row rewritten, is caught by anyone holding the public key."""
+
+    chain = models.CharField(max_length=32)
+    seq = models.BigIntegerField()
+    row_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    public_key = models.CharField(max_length=64)
+    signature = models.CharField(max_length=128)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["chain", "-seq"], name="checkpoint_chain_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.chain}@{self.seq}"
+
+    def message(self) -> bytes:
+        return f"tvaers-audit-checkpoint:{self.chain}:{self.seq}:{self.row_hash}:{self.created_at.isoformat()}".encode()
+
+
+class SpotCheck(models.Model):
+    """A DPO's review of one sampled access event (Datatilsynet recommends spot checks)."""
+
+    access_event = models.OneToOneField(
+        AccessEvent, on_delete=models.PROTECT, related_name="spot_check"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(default=timezone.now)
+    finding = models.CharField(
+        _("vurdering"),
+        max_length=16,
+        choices=[("ok", _("I orden")), ("follow_up", _("Skal følges op"))],
+    )
+    comment = models.CharField(_("bemærkning"), max_length=1000, blank=True)
+
+    def __str__(self) -> str:
+        return f"Stikprøve {self.access_event_id}"

@@ -7,12 +7,51 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 
 from accounts.models import Agency, User
-from audit.models import AccessEvent, Disclosure
-from core import request_context
+from audit.models import (
+    AccessEvent,
+    AccessEventSubject,
+    ChainedRecord,
+    ChainHead,
+    Checkpoint,
+    Disclosure,
+)
+from core import crypto, request_context
 from core.permissions import AnyUser
+
+
+def append(record: ChainedRecord) -> ChainedRecord:
+    """Append a record to its hash chain. The head row's lock serialises writers, so each
+    record links to the one before it; the lock lasts only as long as this transaction."""
+    with transaction.atomic():
+        head, _ = ChainHead.objects.select_for_update().get_or_create(chain=record.CHAIN)
+        record.seq = head.seq + 1
+        record.prev_hash = head.row_hash
+        record.row_hash = record.compute_hash()
+        record.save(force_insert=True)
+        head.seq, head.row_hash = record.seq, record.row_hash
+        head.save(update_fields=["seq", "row_hash"])
+    return record
+
+
+def checkpoint_record(chain: str) -> Checkpoint | None:
+    """Sign the chain's current head with AUDIT_SIGNING_KEY (run by beat)."""
+    head = ChainHead.objects.filter(chain=chain).first()
+    if head is None or head.seq == 0:
+        return None
+    checkpoint = Checkpoint(
+        chain=chain,
+        seq=head.seq,
+        row_hash=head.row_hash,
+        created_at=timezone.now(),
+        public_key=crypto.signing_public_key(),
+    )
+    checkpoint.signature = crypto.sign(checkpoint.message()).hex()
+    checkpoint.save()
+    return checkpoint
 
 
 def _subject(obj: models.Model) -> tuple[int, str] | None:
@@ -35,7 +74,7 @@ def access_record(
     subjects = dict(s for s in map(_subject, objects) if s is not None)
     meta = request_context.current()
     user = actor if isinstance(actor, User) else None
-    return AccessEvent.objects.create(
+    event = AccessEvent(
         actor=user,
         actor_agency_id=user.agency_id if user else None,
         action=action,
@@ -48,6 +87,12 @@ def access_record(
         request_id=meta.request_id if meta else "",
         ip_address=meta.ip_address if meta else None,
     )
+    append(event)
+    AccessEventSubject.objects.bulk_create(
+        AccessEventSubject(event=event, person_id=pid, pseudonym=pseudonym)
+        for pid, pseudonym in subjects.items()
+    )
+    return event
 
 
 def disclosure_record(
@@ -64,7 +109,7 @@ def disclosure_record(
     necessity: str,
     data_categories: Iterable[str] = (),
 ) -> Disclosure:
-    return Disclosure.objects.create(
+    disclosure = Disclosure(
         actor=actor,
         from_agency=from_agency,
         to_agency_ids=sorted(set(to_agency_ids) - {from_agency.pk}),
@@ -78,6 +123,8 @@ def disclosure_record(
         necessity=necessity,
         data_categories=sorted(set(data_categories)),
     )
+    append(disclosure)
+    return disclosure
 
 
 def on_objects_accessed(

@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from accounts.api.views import AgencyListView
+from audit.api import views as audit_api
 from coordination.api.views import CaseFileNotesViewSet, NoteViewSet
 from core.api_views import NotificationListView
 from forums.api.views import ForumViewSet, MembershipViewSet, MeView
@@ -21,6 +22,12 @@ app_name = "api"
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
+    path(
+        "audit/access-events/", audit_api.AccessEventListView.as_view(), name="audit-access-events"
+    ),
+    path("audit/disclosures/", audit_api.DisclosureListView.as_view(), name="audit-disclosures"),
+    path("audit/searches/", audit_api.SearchListView.as_view(), name="audit-searches"),
+    path("audit/verify/", audit_api.VerifyView.as_view(), name="audit-verify"),
     path("agencies/", AgencyListView.as_view(), name="agency-list"),
     path("notifications/", NotificationListView.as_view(), name="notification-list"),
     path(

@@ -15,7 +15,7 @@ from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = Celery("tvaers")
+app = Celery("tvaers", task_cls="core.tasks:SystemActorTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
     # Task arguments are ids: JSON only, never pickle.
@@ -35,6 +35,10 @@ app.conf.update(
         "worker-heartbeat": {
             "task": "core.tasks.record_worker_heartbeat",
             "schedule": crontab(minute="*"),
+        },
+        "audit-checkpoints": {
+            "task": "audit.tasks.record_checkpoints",
+            "schedule": crontab(minute="7"),
         },
     },
 )

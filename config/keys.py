@@ -23,6 +23,9 @@ DEV_FIELD_ENCRYPTION_KEYS = "dev1:" + base64.urlsafe_b64encode(
 DEV_BLIND_INDEX_KEY = base64.urlsafe_b64encode(
     hashlib.sha256(b"tvaers development blind index key").digest()
 ).decode("ascii")
+DEV_AUDIT_SIGNING_KEY = base64.urlsafe_b64encode(
+    hashlib.sha256(b"tvaers development audit signing key").digest()
+).decode("ascii")
 
 
 class KeyFormatError(ValueError):
@@ -67,6 +70,7 @@ def main() -> None:
     print(f"SECRET_KEY={secrets.token_urlsafe(50)}")
     print(f"FIELD_ENCRYPTION_KEYS={key_id}:{new_key()}")
     print(f"BLIND_INDEX_KEY={new_key()}")
+    print(f"AUDIT_SIGNING_KEY={new_key()}")
 
 
 if __name__ == "__main__":

@@ -68,6 +68,11 @@ BLIND_INDEX_KEY: bytes = _parsed(
     "BLIND_INDEX_KEY", keys.decode_key, _secret("BLIND_INDEX_KEY", keys.DEV_BLIND_INDEX_KEY)
 )
 
+# Ed25519 seed that signs audit chain checkpoints (audit.services.checkpoint_record).
+AUDIT_SIGNING_KEY: bytes = _parsed(
+    "AUDIT_SIGNING_KEY", keys.decode_key, _secret("AUDIT_SIGNING_KEY", keys.DEV_AUDIT_SIGNING_KEY)
+)
+
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
     if not DEBUG:

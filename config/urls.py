@@ -8,6 +8,7 @@ urlpatterns = [
     path("fora/", include("forums.urls")),
     path("", include("persons.urls")),
     path("", include("coordination.urls")),
+    path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

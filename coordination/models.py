@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -64,3 +66,7 @@ class Note(EncryptedModel):
 
     def audit_subject(self) -> tuple[int, str]:
         return self.case_file.person_id, self.case_file.person.pseudonym
+
+    def get_additional_data(self) -> dict[str, Any]:
+        """Ties change-log rows to the person (DPO person history); ids only."""
+        return {"person_id": self.case_file.person_id, "case_file_id": self.case_file_id}

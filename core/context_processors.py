@@ -9,7 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from core.permissions import sees_no_content
+from core.permissions import ROLE_DPO, has_role, sees_no_content
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ NAVIGATION: list[tuple[Promise, str, bool]] = [
     (_("Møder"), "coordination:sessions", True),
     (_("Mine opgaver"), "coordination:my-tasks", True),
     (_("Notifikationer"), "core:notifications", False),
-    (_("Audit"), "audit:dashboard", False),
+    (_("Audit"), "audit:dashboard", False),  # shown to the DPO only (below)
 ]
 
 
@@ -41,6 +41,8 @@ def navigation(request: HttpRequest) -> dict[str, list[NavItem]]:
     items = []
     for label, url_name, shows_content in NAVIGATION:
         if shows_content and content_blind:
+            continue
+        if url_name.startswith("audit:") and not has_role(request.user, ROLE_DPO):
             continue
         try:
             url = reverse(url_name)

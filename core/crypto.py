@@ -12,14 +12,17 @@ Failure is always loud: a value that does not decrypt raises, it is never return
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import os
 import unicodedata
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 
 FORMAT_VERSION = b"\x01"
@@ -122,3 +125,28 @@ def blind_index(*, scope: str, value: str) -> str:
     key: bytes = settings.BLIND_INDEX_KEY
     message = f"{scope}\x1f{value}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _signing_key() -> Ed25519PrivateKey:
+    seed: bytes = settings.AUDIT_SIGNING_KEY
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def sign(message: bytes) -> bytes:
+    """Ed25519 signature with AUDIT_SIGNING_KEY (audit checkpoints)."""
+    return _signing_key().sign(message)
+
+
+def signing_public_key() -> str:
+    """The public half of AUDIT_SIGNING_KEY, URL-safe base64: enough to verify checkpoints."""
+    raw = _signing_key().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return base64.urlsafe_b64encode(raw).decode("ascii")
+
+
+def verify_signature(public_key: str, message: bytes, signature: bytes) -> bool:
+    try:
+        key = Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(public_key))
+        key.verify(signature, message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True

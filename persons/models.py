@@ -79,6 +79,10 @@ class FocusPerson(models.Model):
     def audit_subject(self) -> tuple[int, str]:
         return self.pk, self.pseudonym
 
+    def get_additional_data(self) -> dict[str, Any]:
+        """Ties change-log rows to the person (DPO person history); ids only."""
+        return {"person_id": self.pk}
+
     @staticmethod
     def new_pseudonym(prefix: str) -> str:
         def chunk(n: int) -> str:
@@ -112,6 +116,9 @@ class Identity(EncryptedModel):
 
     def __str__(self) -> str:
         return f"Identitet for {self.person_id}"
+
+    def get_additional_data(self) -> dict[str, Any]:
+        return {"person_id": self.person_id}
 
 
 class CaseFileQuerySet(models.QuerySet["CaseFile"]):
@@ -198,6 +205,9 @@ class CaseFile(EncryptedModel):
     def audit_subject(self) -> tuple[int, str]:
         return self.person_id, self.person.pseudonym
 
+    def get_additional_data(self) -> dict[str, Any]:
+        return {"person_id": self.person_id, "forum_id": self.forum_id}
+
 
 class ConcernQuerySet(models.QuerySet["Concern"]):
     def restrict(self, user: AnyUser, action: str = "view") -> ConcernQuerySet:
@@ -239,6 +249,9 @@ class Concern(EncryptedModel):
     def audit_subject(self) -> tuple[int, str]:
         return self.case_file.person_id, self.case_file.person.pseudonym
 
+    def get_additional_data(self) -> dict[str, Any]:
+        return {"person_id": self.case_file.person_id, "case_file_id": self.case_file_id}
+
     def category_labels(self) -> list[str]:
         from persons.categories import category_choices
 
@@ -264,3 +277,6 @@ class IdentityReveal(models.Model):
 
     def __str__(self) -> str:
         return f"Visning {self.pk}"
+
+    def get_additional_data(self) -> dict[str, Any]:
+        return {"person_id": self.person_id, "case_file_id": self.case_file_id}

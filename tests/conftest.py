@@ -25,8 +25,35 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     # Hashing cost is not under test; the login test still goes through the real backend.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    _let_test_flushes_truncate_audit_tables()
     # whitenoise warns on every request while collectstatic has never run.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+
+def _let_test_flushes_truncate_audit_tables() -> None:
+    """Transactional tests end with a TRUNCATE of every table, which the audit tables'
+    triggers refuse. Only in tests, and as the tables' owner (as the migration role could),
+    switch the TRUNCATE guard off around that flush and back on (ENABLE ALWAYS) after it."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+    guarded = [
+        "audit_accessevent",
+        "audit_accesseventsubject",
+        "audit_disclosure",
+        "audit_checkpoint",
+    ]
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        statements = original(
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+        present = [table for table in guarded if table in tables]
+        off = [f"ALTER TABLE {t} DISABLE TRIGGER {t}_no_truncate" for t in present]
+        on = [f"ALTER TABLE {t} ENABLE ALWAYS TRIGGER {t}_no_truncate" for t in present]
+        return off + statements + on
+
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]  # test-only patch
 
 
 def _test_database_url() -> str:

@@ -17,7 +17,7 @@ from persons.models import CaseFile
 from persons.services import casefile_update
 from tests.world import World
 
-NAMESPACES = {"forums", "persons", "coordination", "api"}
+NAMESPACES = {"forums", "persons", "coordination", "api", "audit"}
 ACTORS = [
     "anonymous",
     "member",
@@ -87,6 +87,28 @@ def api(
 
 
 EVERYONE = set(ACTORS) - {"anonymous"}
+
+
+def dpo_only(ok: int = 200, anonymous: int = 401) -> Callable[[str], int]:
+    def expected(actor: str) -> int:
+        if actor == "anonymous":
+            return anonymous
+        return ok if actor == "dpo" else 403
+
+    return expected
+
+
+def dpo_page(ok: int = 200) -> Callable[[str], int]:
+    return dpo_only(ok, anonymous=302)
+
+
+def any_event(w: World) -> int:
+    """An access event to review: a member's view of the world's person."""
+    from audit.services import access_record
+
+    return access_record(actor=w.school_member, action="view_person", objects=[w.person]).pk
+
+
 REASON = "Nødvendigt for at koordinere indsatsen mellem skole og socialforvaltning."
 
 
@@ -184,7 +206,50 @@ MATRIX: dict[str, list[Case]] = {
             api=False,
         )
     ],
+    # --- DPO pages: the dpo role only ------------------------------------------------------
+    "audit:dashboard": [Case("get", lambda w: reverse("audit:dashboard"), dpo_page(), api=False)],
+    "audit:access-list": [
+        Case("get", lambda w: reverse("audit:access-list"), dpo_page(), api=False),
+        Case("get", lambda w: reverse("audit:access-list") + "?format=csv", dpo_page(), api=False),
+    ],
+    "audit:person-history": [
+        Case(
+            "get",
+            lambda w: reverse("audit:person-history", args=[w.person.pseudonym]),
+            dpo_page(),
+            api=False,
+        )
+    ],
+    "audit:user-history": [
+        Case(
+            "get",
+            lambda w: reverse("audit:user-history", args=[w.school_member.pk]),
+            dpo_page(),
+            api=False,
+        )
+    ],
+    "audit:unusual": [Case("get", lambda w: reverse("audit:unusual"), dpo_page(), api=False)],
+    "audit:verify": [
+        Case("get", lambda w: reverse("audit:verify"), dpo_page(), api=False),
+        Case("post", lambda w: reverse("audit:verify"), dpo_page(), api=False),
+    ],
+    "audit:spot-check": [Case("get", lambda w: reverse("audit:spot-check"), dpo_page(), api=False)],
+    "audit:spot-check-review": [
+        Case(
+            "post",
+            lambda w: reverse("audit:spot-check-review", args=[any_event(w)]),
+            dpo_page(302),
+            data=lambda w: {"finding": "ok", "comment": ""},
+            api=False,
+        )
+    ],
     # --- API -----------------------------------------------------------------------------
+    "api:audit-access-events": [
+        Case("get", lambda w: reverse("api:audit-access-events"), dpo_only())
+    ],
+    "api:audit-disclosures": [Case("get", lambda w: reverse("api:audit-disclosures"), dpo_only())],
+    "api:audit-searches": [Case("get", lambda w: reverse("api:audit-searches"), dpo_only())],
+    "api:audit-verify": [Case("get", lambda w: reverse("api:audit-verify"), dpo_only())],
     "api:me": [Case("get", lambda w: reverse("api:me"), api(EVERYONE, blind=200))],
     "api:agency-list": [
         Case("get", lambda w: reverse("api:agency-list"), api(EVERYONE, blind=200))

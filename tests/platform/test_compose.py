@@ -11,6 +11,7 @@ REQUIRED = {
     "SECRET_KEY": "s",
     "FIELD_ENCRYPTION_KEYS": "k",
     "BLIND_INDEX_KEY": "b",
+    "AUDIT_SIGNING_KEY": "a",
     "POSTGRES_PASSWORD": "p",
     "ALLOWED_HOSTS": "tvaers.example.dk",
     "EMAIL_URL": "smtp://mail.example.dk",

@@ -19,6 +19,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "p" * 30 + "roduction-secret-key-for-tests-only-0123456789",
     "FIELD_ENCRYPTION_KEYS": f"k2:{keys.new_key()},k1:{keys.new_key()}",
     "BLIND_INDEX_KEY": keys.new_key(),
+    "AUDIT_SIGNING_KEY": keys.new_key(),
     "DATABASE_URL": "postgres://tvaers:secret@db.example.org:5432/tvaers",
     "ALLOWED_HOSTS": "tvaers.example.org",
     "REDIS_URL": "redis://redis.example.org:6379/0",
@@ -65,6 +66,12 @@ def run_django(
         ("BLIND_INDEX_KEY", None, "BLIND_INDEX_KEY is not set"),
         ("BLIND_INDEX_KEY", keys.DEV_BLIND_INDEX_KEY, "BLIND_INDEX_KEY is the development default"),
         ("BLIND_INDEX_KEY", "not base64 !", "BLIND_INDEX_KEY is not valid URL-safe base64"),
+        ("AUDIT_SIGNING_KEY", None, "AUDIT_SIGNING_KEY is not set"),
+        (
+            "AUDIT_SIGNING_KEY",
+            keys.DEV_AUDIT_SIGNING_KEY,
+            "AUDIT_SIGNING_KEY is the development default",
+        ),
         ("DATABASE_URL", None, "DATABASE_URL is not set"),
         ("ALLOWED_HOSTS", None, "ALLOWED_HOSTS is not set"),
     ],
@@ -116,5 +123,10 @@ def test_generated_keys_are_accepted():
     ).stdout
     generated = dict(line.split("=", 1) for line in output.strip().splitlines())
 
-    assert set(generated) == {"SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"}
+    assert set(generated) == {
+        "SECRET_KEY",
+        "FIELD_ENCRYPTION_KEYS",
+        "BLIND_INDEX_KEY",
+        "AUDIT_SIGNING_KEY",
+    }
     assert run_django(generated).returncode == 0

@@ -1,0 +1,34 @@
+"""django-auditlog registration: every domain model, in one place.
+
+Encrypted fields are excluded, not masked: auditlog would otherwise store their value (and its
+default mask keeps half a string). Identifying derived values (the CPR blind index) and key
+references are excluded too, so no change log row carries plaintext or ciphertext. Models are
+named by label: audit imports no domain app.
+"""
+
+from __future__ import annotations
+
+from auditlog.registry import auditlog
+from django.apps import apps
+
+# label -> (fields excluded from the change log, many-to-many fields to log)
+AUDITED: dict[str, tuple[list[str], list[str]]] = {
+    "accounts.Municipality": ([], []),
+    "accounts.Agency": ([], []),
+    "accounts.User": (["password", "last_login"], ["groups"]),
+    "forums.Forum": ([], ["agencies"]),
+    "forums.Membership": ([], []),
+    "persons.FocusPerson": (["data_key"], []),
+    "persons.Identity": (["name", "cpr", "birth_date", "address", "cpr_index"], []),
+    "persons.CaseFile": (["data_key"], []),
+    "persons.Concern": (["description"], []),
+    "persons.IdentityReveal": ([], []),
+    "coordination.Note": (["body"], []),
+}
+
+
+def register_all() -> None:
+    for label, (exclude, m2m) in AUDITED.items():
+        model = apps.get_model(label)
+        if not auditlog.contains(model):
+            auditlog.register(model, exclude_fields=exclude, m2m_fields=set(m2m))
