@@ -26,10 +26,14 @@ class AccessFilterForm(DesignSystemFormMixin, forms.Form):
         label=_("Handling"), choices=[("", "—"), *AccessEvent.Action.choices], required=False
     )
     date_from = forms.DateField(
-        label=_("Fra"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Fra"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     date_to = forms.DateField(
-        label=_("Til"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Til"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def filters(self) -> dict[str, Any]:

@@ -24,6 +24,11 @@ AUDITED: dict[str, tuple[list[str], list[str]]] = {
     "persons.Concern": (["description"], []),
     "persons.IdentityReveal": ([], []),
     "coordination.Note": (["body"], []),
+    "coordination.ForumSession": ([], []),
+    "coordination.AgendaItem": (["minutes"], ["attendees"]),
+    "coordination.MinutesRevision": (["minutes"], []),
+    "coordination.Plan": (["goals"], []),
+    "coordination.PlanAction": (["description"], []),
 }
 
 

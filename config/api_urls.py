@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.api.views import AgencyListView
 from audit.api import views as audit_api
+from coordination.api import meetings as meetings_api
 from coordination.api.views import CaseFileNotesViewSet, NoteViewSet
 from core.api_views import NotificationListView
 from forums.api.views import ForumViewSet, MembershipViewSet, MeView
@@ -17,6 +18,9 @@ router.register("concerns", ConcernViewSet, basename="concern")
 router.register("persons", PersonViewSet, basename="person")
 router.register("case-files", CaseFileViewSet, basename="case-file")
 router.register("notes", NoteViewSet, basename="note")
+router.register("sessions", meetings_api.SessionViewSet, basename="session")
+router.register("agenda-items", meetings_api.AgendaItemViewSet, basename="agenda-item")
+router.register("actions", meetings_api.ActionViewSet, basename="action")
 
 app_name = "api"
 
@@ -35,5 +39,21 @@ urlpatterns = [
         CaseFileNotesViewSet.as_view({"get": "list", "post": "create"}),
         name="case-file-notes",
     ),
+    path(
+        "forums/<int:forum_pk>/sessions/",
+        meetings_api.ForumSessionsViewSet.as_view({"get": "list", "post": "create"}),
+        name="forum-sessions",
+    ),
+    path(
+        "case-files/<int:case_file_pk>/plan/",
+        meetings_api.CaseFilePlanViewSet.as_view({"get": "retrieve", "post": "create"}),
+        name="case-file-plan",
+    ),
+    path(
+        "plans/<int:plan_pk>/actions/",
+        meetings_api.PlanActionsViewSet.as_view({"get": "list", "post": "create"}),
+        name="plan-actions",
+    ),
+    path("my/actions/", meetings_api.MyActionsViewSet.as_view({"get": "list"}), name="my-actions"),
     *router.urls,
 ]

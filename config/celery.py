@@ -12,6 +12,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -35,6 +36,12 @@ app.conf.update(
         "worker-heartbeat": {
             "task": "core.tasks.record_worker_heartbeat",
             "schedule": crontab(minute="*"),
+        },
+        "reminder-sweep": {
+            "task": "coordination.tasks.send_due_reminders",
+            "schedule": crontab(
+                hour=settings.REMINDER_SWEEP_HOUR, minute=settings.REMINDER_SWEEP_MINUTE
+            ),
         },
         "audit-checkpoints": {
             "task": "audit.tasks.record_checkpoints",

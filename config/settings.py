@@ -294,3 +294,11 @@ LOGGING = {
 
 # How long a revealed identity stays visible to the user who revealed it.
 IDENTITY_REVEAL_MINUTES = env.int("IDENTITY_REVEAL_MINUTES", default=30)
+# Reminders of plan actions (coordination.reminders): days before the due date, days overdue
+# before the chair is told, and the daily sweep's time (Europe/Copenhagen).
+REMINDER_DAYS_BEFORE = env.int("REMINDER_DAYS_BEFORE", default=3)
+REMINDER_ESCALATE_AFTER_DAYS = env.int("REMINDER_ESCALATE_AFTER_DAYS", default=3)
+REMINDER_SWEEP_HOUR = env.int("REMINDER_SWEEP_HOUR", default=7)
+REMINDER_SWEEP_MINUTE = env.int("REMINDER_SWEEP_MINUTE", default=0)
+# Absolute address of the site, for links in emails (which carry a pseudonym and a link only).
+SITE_URL: str = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

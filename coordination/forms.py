@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Agency, User
 from coordination.models import Note
 from coordination.services import MAX_NOTE
 from core.forms import DesignSystemFormMixin
@@ -82,3 +83,68 @@ class CaseFileOpenForm(DesignSystemFormMixin, forms.Form):
     def __init__(self, *args: Any, forums: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["forum"].queryset = forums  # type: ignore[attr-defined]
+
+
+class SessionForm(DesignSystemFormMixin, forms.Form):
+    forum = forms.ModelChoiceField(queryset=Forum.objects.none(), label=_("Forum"))
+    starts_at = forms.DateTimeField(
+        label=_("Tidspunkt"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    location = forms.CharField(label=_("Sted"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, forums: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["forum"].queryset = forums  # type: ignore[attr-defined]
+
+
+class RecordForm(DesignSystemFormMixin, forms.Form):
+    mode = forms.ChoiceField(label=_("Drøftelse"), choices=CaseFile.Mode.choices)
+    presenting_agency = forms.ModelChoiceField(
+        queryset=Agency.objects.none(), label=_("Fremlæggende myndighed")
+    )
+    attendees = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(), label=_("Deltagere"), widget=forms.CheckboxSelectMultiple
+    )
+    necessity = forms.CharField(
+        label=_("Nødvendighed"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=NECESSITY_HELP,
+    )
+    minutes = forms.CharField(label=_("Referat"), widget=forms.Textarea(attrs={"rows": 6}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    correction_reason = forms.CharField(
+        label=_("Begrundelse for rettelse (kun godkendte referater)"),
+        max_length=1000,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, agencies: Any, members: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["presenting_agency"].queryset = agencies  # type: ignore[attr-defined]
+        self.fields["attendees"].queryset = members  # type: ignore[attr-defined]
+
+
+class PlanForm(DesignSystemFormMixin, forms.Form):
+    goals = forms.CharField(label=_("Mål"), widget=forms.Textarea(attrs={"rows": 6}))
+    review_date = forms.DateField(
+        label=_("Revurderes"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ActionForm(DesignSystemFormMixin, forms.Form):
+    description = forms.CharField(
+        label=_("Handling"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), label=_("Ansvarlig"))
+    due_date = forms.DateField(
+        label=_("Frist"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members  # type: ignore[attr-defined]

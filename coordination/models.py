@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency
 from core.fields import EncryptedModel, EncryptedTextField
-from core.permissions import AnyUser
-from persons.models import CaseFile
+from core.permissions import AnyUser, sees_no_content
+from forums.models import Forum
+from persons.models import CaseFile, member_forum_ids
 
 
 class NoteQuerySet(models.QuerySet["Note"]):
@@ -70,3 +71,234 @@ class Note(EncryptedModel):
     def get_additional_data(self) -> dict[str, Any]:
         """Ties change-log rows to the person (DPO person history); ids only."""
         return {"person_id": self.case_file.person_id, "case_file_id": self.case_file_id}
+
+
+class ForumSessionQuerySet(models.QuerySet["ForumSession"]):
+    def restrict(self, user: AnyUser, action: str = "view") -> ForumSessionQuerySet:
+        """Sessions of the user's forums; changing them needs chair or coordinator."""
+        if sees_no_content(user):
+            return self.none()
+        return self.filter(forum_id__in=member_forum_ids(user, managing=action != "view"))
+
+
+class ForumSession(models.Model):
+    """A meeting of a forum (møde): planned, held, then minutes approved (locked)."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planlagt")
+        HELD = "held", _("Afholdt")
+        APPROVED = "approved", _("Referat godkendt")
+
+    forum = models.ForeignKey(Forum, on_delete=models.PROTECT, related_name="sessions")
+    starts_at = models.DateTimeField(_("tidspunkt"))
+    location = models.CharField(_("sted"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PLANNED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("godkendt"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    objects = ForumSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name = _("møde")
+        verbose_name_plural = _("møder")
+        indexes = [models.Index(fields=["forum", "starts_at"], name="session_forum_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.forum_id} {self.starts_at:%Y-%m-%d}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+class AgendaItemQuerySet(models.QuerySet["AgendaItem"]):
+    def restrict(self, user: AnyUser, action: str = "view") -> AgendaItemQuerySet:
+        return self.filter(session__in=ForumSession.objects.restrict(user, action))
+
+
+class AgendaItem(EncryptedModel):
+    """One case file on a session's agenda; recording it writes minutes and a disclosure."""
+
+    class Kind(models.TextChoices):
+        NEW_CONCERN = "new", _("Ny bekymring")
+        REVIEW = "review", _("Revurdering")
+        FOLLOW_UP = "follow_up", _("Opfølgning")
+
+    session = models.ForeignKey(ForumSession, on_delete=models.CASCADE, related_name="items")
+    case_file = models.ForeignKey(CaseFile, on_delete=models.PROTECT, related_name="agenda_items")
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    order = models.PositiveIntegerField(_("rækkefølge"), default=0)
+    discussion_mode = models.CharField(
+        _("drøftelse"), max_length=16, choices=CaseFile.Mode.choices, blank=True
+    )
+    presenting_agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("fremlæggende myndighed"),
+    )
+    legal_paragraph = models.CharField(_("stykke"), max_length=8, blank=True)
+    legal_cooperation = models.CharField(_("samarbejde"), max_length=8, blank=True)
+    necessity = models.CharField(_("nødvendighed"), max_length=1000, blank=True)
+    attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", blank=True)
+    minutes = EncryptedTextField(_("referat"), key_path="case_file.data_key")
+    recorded_at = models.DateTimeField(_("registreret"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    objects = AgendaItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["session", "order", "pk"]
+        verbose_name = _("dagsordenpunkt")
+        verbose_name_plural = _("dagsordenpunkter")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "case_file"], name="agenda_one_item_per_case_file"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Punkt {self.pk}"
+
+    def audit_subject(self) -> tuple[int, str]:
+        return self.case_file.person_id, self.case_file.person.pseudonym
+
+    def get_additional_data(self) -> dict[str, Any]:
+        return {"person_id": self.case_file.person_id, "case_file_id": self.case_file_id}
+
+
+class MinutesRevision(EncryptedModel):
+    """The minutes an approved item had before a correction, kept with the reason."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="revisions")
+    minutes = EncryptedTextField(_("referat"), key_path="item.case_file.data_key")
+    reason = models.CharField(_("begrundelse"), max_length=1000)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    corrected_at = models.DateTimeField(_("rettet"), auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Rettelse {self.pk}"
+
+
+class PlanQuerySet(models.QuerySet["Plan"]):
+    def restrict(self, user: AnyUser, action: str = "view") -> PlanQuerySet:
+        return self.filter(case_file__in=CaseFile.objects.restrict(user, action))
+
+
+class Plan(EncryptedModel):
+    """The helhedsplan for a case file: goals, review date, agreed at a session."""
+
+    case_file = models.OneToOneField(CaseFile, on_delete=models.CASCADE, related_name="plan")
+    goals = EncryptedTextField(_("mål"), key_path="case_file.data_key")
+    review_date = models.DateField(_("revurderingsdato"), null=True, blank=True)
+    agreed_at_session = models.ForeignKey(
+        ForumSession, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("helhedsplan")
+        verbose_name_plural = _("helhedsplaner")
+        indexes = [models.Index(fields=["review_date"], name="plan_review_idx")]
+
+    def __str__(self) -> str:
+        return f"Helhedsplan {self.pk}"
+
+    def audit_subject(self) -> tuple[int, str]:
+        return self.case_file.person_id, self.case_file.person.pseudonym
+
+    def get_additional_data(self) -> dict[str, Any]:
+        return {"person_id": self.case_file.person_id, "case_file_id": self.case_file_id}
+
+
+class PlanActionQuerySet(models.QuerySet["PlanAction"]):
+    def restrict(self, user: AnyUser, action: str = "view") -> PlanActionQuerySet:
+        """Actions on visible plans; the owner may also change their own action."""
+        if action == "view":
+            return self.filter(plan__in=Plan.objects.restrict(user, "view"))
+        visible = self.filter(plan__in=Plan.objects.restrict(user, "view"))
+        return visible.filter(
+            Q(plan__in=Plan.objects.restrict(user, "change")) | Q(owner_id=user.pk or 0)
+        )
+
+
+class PlanAction(EncryptedModel):
+    """One agreed action: what, which agency, who, by when."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Åben")
+        DONE = "done", _("Udført")
+        CANCELLED = "cancelled", _("Annulleret")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="actions")
+    description = EncryptedTextField(_("handling"), key_path="plan.case_file.data_key")
+    responsible_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="plan_actions"
+    )
+    due_date = models.DateField(_("frist"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    completed_at = models.DateTimeField(_("udført"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = PlanActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        verbose_name = _("handling")
+        verbose_name_plural = _("handlinger")
+        indexes = [
+            models.Index(fields=["status", "due_date"], name="action_due_idx"),
+            models.Index(fields=["owner", "status", "due_date"], name="action_owner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Handling {self.pk}"
+
+    def audit_subject(self) -> tuple[int, str]:
+        return self.plan.case_file.person_id, self.plan.case_file.person.pseudonym
+
+    def get_additional_data(self) -> dict[str, Any]:
+        return {"person_id": self.plan.case_file.person_id, "case_file_id": self.plan.case_file_id}
+
+
+class ReminderSent(models.Model):
+    """One reminder delivered: the unique key makes a second send of the same one a no-op."""
+
+    class Kind(models.TextChoices):
+        BEFORE = "before", _("Før fristen")
+        DUE = "due", _("På dagen")
+        OVERDUE = "overdue", _("Overskredet")
+        ESCALATED = "escalated", _("Eskaleret til formand")
+
+    action = models.ForeignKey(PlanAction, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    due_date = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["action", "kind", "due_date"], name="reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.action_id} {self.due_date}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coordination import views
+from coordination import meeting_views, views
 
 app_name = "coordination"
 
@@ -12,4 +12,20 @@ urlpatterns = [
     path("sager/<int:pk>/droeftelse/", views.CaseFileModeView.as_view(), name="casefile-mode"),
     path("sager/<int:pk>/notater/ny/", views.NoteCreateView.as_view(), name="note-create"),
     path("notater/<int:pk>/del/", views.NoteShareView.as_view(), name="note-share"),
+    path("moeder/", meeting_views.SessionListView.as_view(), name="sessions"),
+    path("moeder/<int:pk>/", meeting_views.SessionDetailView.as_view(), name="session-detail"),
+    path(
+        "moeder/<int:pk>/godkend/",
+        meeting_views.ApproveSessionView.as_view(),
+        name="session-approve",
+    ),
+    path("punkter/<int:pk>/registrer/", meeting_views.RecordItemView.as_view(), name="item-record"),
+    path("punkter/<int:pk>/skaerm/", meeting_views.PresenterView.as_view(), name="item-presenter"),
+    path("sager/<int:pk>/plan/", meeting_views.PlanView.as_view(), name="plan"),
+    path(
+        "handlinger/<int:pk>/status/",
+        meeting_views.ActionStatusView.as_view(),
+        name="action-status",
+    ),
+    path("mine-opgaver/", meeting_views.MyTasksView.as_view(), name="my-tasks"),
 ]

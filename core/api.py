@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.exceptions import Conflict
 from core.pagination import PagePagination
 from core.permissions import record_access, sees_no_content, visible_to
 
@@ -79,6 +80,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(
             {"detail": _("Ugyldige data."), "errors": validation_errors(exc)},
             status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, Conflict):
+        return Response(
+            {
+                "detail": _("Andre har ændret dette imens. Hent den nyeste version og prøv igen."),
+                "errors": {"version": [_("Forældet version.")]},
+            },
+            status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)

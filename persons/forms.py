@@ -25,7 +25,7 @@ class ConcernForm(DesignSystemFormMixin, forms.Form):
         label=_("Fødselsdato"),
         required=False,
         help_text=_("Kun hvis CPR-nummeret ikke kendes (åååå-mm-dd)."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     address = forms.CharField(label=_("Adresse"), max_length=300, required=False)
     categories = forms.MultipleChoiceField(

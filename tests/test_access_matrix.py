@@ -11,7 +11,10 @@ from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from coordination.models import AgendaItem, ForumSession, Plan, PlanAction
+from coordination.plans import action_create, plan_save
 from forums.models import Forum, ForumKind, Membership
 from persons.models import CaseFile
 from persons.services import casefile_update
@@ -112,6 +115,39 @@ def any_event(w: World) -> int:
 REASON = "Nødvendigt for at koordinere indsatsen mellem skole og socialforvaltning."
 
 
+def empty_session(w: World) -> int:
+    return ForumSession.objects.get(location="Tom").pk
+
+
+def agenda_session(w: World) -> int:
+    return ForumSession.objects.get(location="Rådhuset").pk
+
+
+def agenda_item(w: World) -> int:
+    return AgendaItem.objects.get(session_id=agenda_session(w)).pk
+
+
+def the_plan(w: World) -> int:
+    return Plan.objects.get(case_file=w.case_file).pk
+
+
+def the_action(w: World) -> int:
+    return PlanAction.objects.get(plan_id=the_plan(w)).pk
+
+
+def record_data(w: World) -> dict[str, Any]:
+    return {
+        "mode": "anonymous",
+        "necessity": REASON,
+        "presenting_agency": w.police.pk,
+        "minutes": "Kort referat",
+        "attendees": [w.chair.pk, w.police_member.pk],
+    }
+
+
+OWNER = {"member"}  # the school member owns the plan's action
+
+
 def third_forum_ids(w: World) -> int:
     return Forum.objects.get(name="SSP Tre").pk
 
@@ -205,6 +241,159 @@ MATRIX: dict[str, list[Case]] = {
             data=lambda w: {"necessity": REASON},
             api=False,
         )
+    ],
+    # --- meetings, plans, tasks -------------------------------------------------------------
+    "coordination:sessions": [
+        Case(
+            "get",
+            lambda w: reverse("coordination:sessions"),
+            ui(EVERYONE - CONTENT_BLIND),
+            api=False,
+        )
+    ],
+    "coordination:session-detail": [
+        Case(
+            "get",
+            lambda w: reverse("coordination:session-detail", args=[agenda_session(w)]),
+            ui(FORUM_MEMBERS),
+            api=False,
+        )
+    ],
+    "coordination:session-approve": [
+        Case(
+            "post",
+            lambda w: reverse("coordination:session-approve", args=[empty_session(w)]),
+            lambda a: 302 if a == "chair" else (403 if a in FORUM_MEMBERS else ui(set())(a)),
+            api=False,
+        )
+    ],
+    "coordination:item-record": [
+        Case(
+            "post",
+            lambda w: reverse("coordination:item-record", args=[agenda_item(w)]),
+            lambda a: ui(MANAGERS, ok=400)(a) if a not in FORUM_MEMBERS - MANAGERS else 403,
+            api=False,
+        )
+    ],
+    "coordination:item-presenter": [
+        Case(
+            "get",
+            lambda w: reverse("coordination:item-presenter", args=[agenda_item(w)]),
+            ui(FORUM_MEMBERS),
+            api=False,
+        )
+    ],
+    "coordination:plan": [
+        Case(
+            "get",
+            lambda w: reverse("coordination:plan", args=[w.case_file.pk]),
+            ui(FORUM_MEMBERS),
+            api=False,
+        )
+    ],
+    "coordination:action-status": [
+        Case(
+            "post",
+            lambda w: reverse("coordination:action-status", args=[the_action(w)]),
+            lambda a: 403 if a == "other_agency_member" else ui(MANAGERS | OWNER, ok=302)(a),
+            data=lambda w: {"version": 1, "status": "done"},
+            api=False,
+        )
+    ],
+    "coordination:my-tasks": [
+        Case(
+            "get",
+            lambda w: reverse("coordination:my-tasks"),
+            ui(EVERYONE - CONTENT_BLIND),
+            api=False,
+        )
+    ],
+    "api:forum-sessions": [
+        Case("get", lambda w: reverse("api:forum-sessions", args=[w.forum.pk]), api(FORUM_MEMBERS)),
+        Case(
+            "post",
+            lambda w: reverse("api:forum-sessions", args=[w.forum.pk]),
+            api(MANAGERS, ok=201, seen_not_allowed=FORUM_MEMBERS - MANAGERS),
+            data=lambda w: {"starts_at": (timezone.now() + datetime.timedelta(days=3)).isoformat()},
+        ),
+    ],
+    "api:session-detail": [
+        Case(
+            "get",
+            lambda w: reverse("api:session-detail", args=[agenda_session(w)]),
+            api(FORUM_MEMBERS),
+        )
+    ],
+    "api:session-agenda-items": [
+        Case(
+            "post",
+            lambda w: reverse("api:session-agenda-items", args=[empty_session(w)]),
+            api(MANAGERS, ok=201, seen_not_allowed=FORUM_MEMBERS - MANAGERS),
+            data=lambda w: {"case_file": w.case_file.pk, "kind": "review"},
+        ),
+    ],
+    "api:session-approve": [
+        Case(
+            "post",
+            lambda w: reverse("api:session-approve", args=[empty_session(w)]),
+            api({"chair"}, seen_not_allowed=FORUM_MEMBERS - {"chair"}),
+        ),
+    ],
+    "api:agenda-item-record": [
+        Case(
+            "post",
+            lambda w: reverse("api:agenda-item-record", args=[agenda_item(w)]),
+            api(MANAGERS, seen_not_allowed=FORUM_MEMBERS - MANAGERS),
+            data=record_data,
+        ),
+    ],
+    "api:case-file-plan": [
+        Case(
+            "get",
+            lambda w: reverse("api:case-file-plan", args=[w.case_file.pk]),
+            api(FORUM_MEMBERS),
+        ),
+        Case(
+            "post",
+            lambda w: reverse("api:case-file-plan", args=[w.case_file.pk]),
+            api(MANAGERS, seen_not_allowed=FORUM_MEMBERS - MANAGERS),
+            data=lambda w: {"goals": "Nye mål", "version": 1},
+        ),
+    ],
+    "api:plan-actions": [
+        Case(
+            "get",
+            lambda w: reverse("api:plan-actions", args=[the_plan(w)]),
+            api(FORUM_MEMBERS),
+            listed=lambda w, a: {the_action(w)},
+        ),
+        Case(
+            "post",
+            lambda w: reverse("api:plan-actions", args=[the_plan(w)]),
+            api(MANAGERS, ok=201, seen_not_allowed=FORUM_MEMBERS - MANAGERS),
+            data=lambda w: {
+                "description": "Ny handling",
+                "responsible_agency": w.school.pk,
+                "owner": w.school_member.pk,
+                "due_date": "2027-01-15",
+            },
+        ),
+    ],
+    "api:action-detail": [
+        Case(
+            "patch",
+            lambda w: reverse("api:action-detail", args=[the_action(w)]),
+            api(MANAGERS | OWNER, seen_not_allowed={"other_agency_member"}),
+            data=lambda w: {"version": 1, "status": "done"},
+        ),
+    ],
+    "api:my-actions": [
+        Case(
+            "get",
+            lambda w: reverse("api:my-actions"),
+            api(EVERYONE - CONTENT_BLIND),
+            listed=lambda w, a: {the_action(w)} if a in OWNER else set(),
+        ),
     ],
     # --- DPO pages: the dpo role only ------------------------------------------------------
     "audit:dashboard": [Case("get", lambda w: reverse("audit:dashboard"), dpo_page(), api=False)],
@@ -428,9 +617,30 @@ def test_every_route_has_an_entry():
 
 @pytest.fixture
 def matrix_world(world):
-    """The world with a named case file and a third forum the managers run (for opening)."""
+    """The world with a named case file, a third forum the managers run (for opening), an
+    empty session and a session with the case file on its agenda, and a plan with an action
+    owned by the school member."""
     casefile_update(
         actor=world.coordinator, case_file=world.case_file, mode=CaseFile.Mode.NAMED, reason=REASON
+    )
+    soon = timezone.now() + datetime.timedelta(days=7)
+    ForumSession.objects.create(
+        forum=world.forum, starts_at=soon, location="Tom", created_by=world.coordinator
+    )
+    with_agenda = ForumSession.objects.create(
+        forum=world.forum, starts_at=soon, location="Rådhuset", created_by=world.coordinator
+    )
+    AgendaItem(
+        session=with_agenda, case_file=world.case_file, kind=AgendaItem.Kind.NEW_CONCERN, order=1
+    ).save()
+    plan = plan_save(actor=world.coordinator, case_file=world.case_file, goals="Mål for planen")
+    action_create(
+        actor=world.coordinator,
+        plan=plan,
+        description="Samtale med familien",
+        responsible_agency=world.school,
+        owner=world.school_member,
+        due_date=timezone.localdate() + datetime.timedelta(days=10),
     )
     third = Forum.objects.create(
         name="SSP Tre", kind=ForumKind.SSP, municipality=world.forum.municipality, age_max=17

@@ -12,6 +12,7 @@ REQUIRED = {
     "FIELD_ENCRYPTION_KEYS": "k",
     "BLIND_INDEX_KEY": "b",
     "AUDIT_SIGNING_KEY": "a",
+    "SITE_URL": "https://tvaers.example.dk",
     "POSTGRES_PASSWORD": "p",
     "ALLOWED_HOSTS": "tvaers.example.dk",
     "EMAIL_URL": "smtp://mail.example.dk",

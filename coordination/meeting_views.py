@@ -1,0 +1,274 @@
+"""Pages of sessions, agendas, plans and the user's own tasks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.models import Agency, User, acting_user
+from audit.models import AccessEvent
+from coordination import meetings, plans, selectors
+from coordination.forms import ActionForm, PlanForm, RecordForm, SessionForm
+from core.exceptions import Conflict
+from core.forms import add_service_errors
+from core.permissions import ProtectedView, record_access
+from forums.models import Membership
+from forums.selectors import forums_managed_by
+
+STALE = _(
+    "En anden har ændret dette imens. Dine ændringer er ikke gemt; siden viser nu den nyeste version."
+)
+
+
+def _members(forum_id: int) -> Any:
+    return (
+        User.objects.filter(memberships__in=Membership.objects.current().filter(forum_id=forum_id))
+        .select_related("agency")
+        .distinct()
+        .order_by("full_name")
+    )
+
+
+class SessionListView(ProtectedView):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.render(request, SessionForm(forums=forums_managed_by(user=request.user)))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = SessionForm(request.POST, forums=forums_managed_by(user=request.user))
+        if form.is_valid():
+            try:
+                session = meetings.session_create(
+                    actor=acting_user(request),
+                    forum=form.cleaned_data["forum"],
+                    starts_at=form.cleaned_data["starts_at"],
+                    location=form.cleaned_data["location"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Mødet er planlagt, og dagsordenen er foreslået."))
+                return redirect("coordination:session-detail", pk=session.pk)
+        return self.render(request, form, status=400)
+
+    def render(self, request: HttpRequest, form: SessionForm, status: int = 200) -> HttpResponse:
+        sessions = selectors.upcoming_sessions(user=request.user, limit=50)
+        return render(
+            request,
+            "coordination/session_list.html",
+            {"sessions": sessions, "form": form},
+            status=status,
+        )
+
+
+class SessionDetailView(ProtectedView):
+    """The agenda; chairs and coordinators record items here and the chair approves."""
+
+    def get(
+        self,
+        request: HttpRequest,
+        pk: int,
+        forms: dict[int, RecordForm] | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
+        session = selectors.session_get_for(user=request.user, pk=pk)
+        items = selectors.agenda_of(user=request.user, session=session)
+        record_access(
+            request.user,
+            items,
+            AccessEvent.Action.VIEW_MINUTES,
+            model=type(items[0]) if items else None,
+        )
+        managing = forums_managed_by(user=request.user).filter(pk=session.forum_id).exists()
+        members = _members(session.forum_id)
+        agencies = Agency.objects.filter(forums=session.forum_id)
+        record_forms = (
+            {
+                item.pk: (forms or {}).get(item.pk)
+                or RecordForm(
+                    agencies=agencies,
+                    members=members,
+                    initial={
+                        "mode": item.discussion_mode or item.case_file.discussion_mode,
+                        "version": item.version,
+                        "presenting_agency": item.presenting_agency_id,
+                        "necessity": item.necessity,
+                        "minutes": item.minutes or "",
+                        "attendees": [u.pk for u in item.attendees.all()],
+                    },
+                    prefix=f"item{item.pk}",
+                )
+                for item in items
+            }
+            if managing
+            else {}
+        )
+        rows = [(item, record_forms.get(item.pk)) for item in items]
+        is_chair = (
+            Membership.objects.current()
+            .filter(
+                user_id=request.user.pk or 0, forum_id=session.forum_id, role=Membership.Role.CHAIR
+            )
+            .exists()
+        )
+        context = {"session": session, "rows": rows, "managing": managing, "is_chair": is_chair}
+        return render(request, "coordination/session_detail.html", context, status=status)
+
+
+class RecordItemView(ProtectedView):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        item = selectors.item_get_for(user=request.user, pk=pk, action="change")
+        form = RecordForm(
+            request.POST,
+            agencies=Agency.objects.filter(forums=item.session.forum_id),
+            members=_members(item.session.forum_id),
+            prefix=f"item{item.pk}",
+        )
+        if form.is_valid():
+            try:
+                meetings.item_record(actor=acting_user(request), item=item, **form.cleaned_data)
+            except Conflict:
+                messages.error(request, STALE)
+                return redirect("coordination:session-detail", pk=item.session_id)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Punktet er registreret, og videregivelsen er logget."))
+                return redirect("coordination:session-detail", pk=item.session_id)
+        return SessionDetailView().get(request, item.session_id, forms={item.pk: form}, status=400)
+
+
+class ApproveSessionView(ProtectedView):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        session = selectors.session_get_for(user=request.user, pk=pk)
+        try:
+            meetings.session_approve(actor=acting_user(request), session=session)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Referatet er godkendt, og mødet er låst."))
+        return redirect("coordination:session-detail", pk=pk)
+
+
+class PresenterView(ProtectedView):
+    """For the shared screen: one agenda item, pseudonym only, nothing of the other items."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        item = selectors.item_get_for(user=request.user, pk=pk)
+        record_access(request.user, [item], AccessEvent.Action.VIEW_MINUTES)
+        return render(request, "coordination/presenter.html", {"item": item})
+
+
+class PlanView(ProtectedView):
+    """A case file's helhedsplan and its actions."""
+
+    def get(
+        self,
+        request: HttpRequest,
+        pk: int,
+        plan_form: PlanForm | None = None,
+        action_form: ActionForm | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
+        case_file = selectors.casefile_get_for(user=request.user, pk=pk)
+        plan = selectors.plan_for(user=request.user, case_file=case_file)
+        actions = list(selectors.actions_of(user=request.user, plan=plan)) if plan else []
+        if plan:
+            record_access(request.user, [plan], AccessEvent.Action.VIEW_MINUTES)
+        managing = forums_managed_by(user=request.user).filter(pk=case_file.forum_id).exists()
+        context = {
+            "case_file": case_file,
+            "plan": plan,
+            "actions": actions,
+            "managing": managing,
+            "plan_form": plan_form
+            or PlanForm(
+                initial={
+                    "goals": plan.goals if plan else "",
+                    "review_date": plan.review_date if plan else None,
+                    "version": plan.version if plan else None,
+                }
+            ),
+            "action_form": action_form or ActionForm(members=_members(case_file.forum_id)),
+        }
+        return render(request, "coordination/plan.html", context, status=status)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        case_file = selectors.casefile_get_for(user=request.user, pk=pk, action="change")
+        if "description" in request.POST:
+            action_form = ActionForm(request.POST, members=_members(case_file.forum_id))
+            plan = selectors.plan_for(user=request.user, case_file=case_file)
+            if plan is None:
+                messages.error(request, _("Opret planens mål, før der tilføjes handlinger."))
+                return redirect("coordination:plan", pk=pk)
+            if action_form.is_valid():
+                owner = action_form.cleaned_data["owner"]
+                try:
+                    plans.action_create(
+                        actor=acting_user(request),
+                        plan=plan,
+                        responsible_agency=owner.agency,
+                        **action_form.cleaned_data,
+                    )
+                except ValidationError as error:
+                    add_service_errors(action_form, error)
+                else:
+                    messages.success(request, _("Handlingen er tilføjet."))
+                    return redirect("coordination:plan", pk=pk)
+            return self.get(request, pk, action_form=action_form, status=400)
+        plan_form = PlanForm(request.POST)
+        if plan_form.is_valid():
+            try:
+                plans.plan_save(
+                    actor=acting_user(request), case_file=case_file, **plan_form.cleaned_data
+                )
+            except Conflict:
+                messages.error(request, STALE)
+                return redirect("coordination:plan", pk=pk)
+            except ValidationError as error:
+                add_service_errors(plan_form, error)
+            else:
+                messages.success(request, _("Helhedsplanen er gemt."))
+                return redirect("coordination:plan", pk=pk)
+        return self.get(request, pk, plan_form=plan_form, status=400)
+
+
+class ActionStatusView(ProtectedView):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        found = selectors.action_get_for(user=request.user, pk=pk, action="change")
+        version = request.POST.get("version", "")
+        try:
+            plans.action_update(
+                actor=acting_user(request),
+                action=found,
+                version=int(version) if version.isdigit() else -1,
+                status=request.POST.get("status") or None,
+            )
+        except Conflict:
+            messages.error(request, STALE)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Handlingen er opdateret."))
+        if request.POST.get("back") == "tasks":
+            return redirect("coordination:my-tasks")
+        return redirect("coordination:plan", pk=found.plan.case_file_id)
+
+
+class MyTasksView(ProtectedView):
+    """Mine opgaver: own open actions soonest first (overdue marked) and upcoming sessions."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        actions = list(selectors.my_open_actions(user=request.user))
+        record_access(
+            request.user,
+            actions,
+            AccessEvent.Action.VIEW_MINUTES,
+            model=type(actions[0]) if actions else None,
+        )
+        context = {"actions": actions, "sessions": selectors.upcoming_sessions(user=request.user)}
+        return render(request, "coordination/my_tasks.html", context)
