@@ -43,6 +43,14 @@ app.conf.update(
                 hour=settings.REMINDER_SWEEP_HOUR, minute=settings.REMINDER_SWEEP_MINUTE
             ),
         },
+        "weekly-digest": {
+            "task": "coordination.tasks.send_weekly_digests",
+            "schedule": crontab(
+                day_of_week="mon",
+                hour=settings.REMINDER_SWEEP_HOUR,
+                minute=settings.REMINDER_SWEEP_MINUTE,
+            ),
+        },
         "audit-checkpoints": {
             "task": "audit.tasks.record_checkpoints",
             "schedule": crontab(minute="7"),

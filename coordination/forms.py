@@ -148,3 +148,18 @@ class ActionForm(DesignSystemFormMixin, forms.Form):
     def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = members  # type: ignore[attr-defined]
+
+
+class HandoverForm(DesignSystemFormMixin, forms.Form):
+    file = forms.FileField(
+        label=_("Overleveringsliste (CSV)"),
+        help_text=_(
+            "Kolonner: navn, cpr, dato (ÅÅÅÅ-MM-DD), kategori. UTF-8, komma eller semikolon."
+        ),
+    )
+    necessity = forms.CharField(
+        label=_("Nødvendighed"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=NECESSITY_HELP,
+    )

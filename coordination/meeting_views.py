@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Agency, User, acting_user
 from audit.models import AccessEvent
-from coordination import meetings, plans, selectors
-from coordination.forms import ActionForm, PlanForm, RecordForm, SessionForm
+from coordination import handover, meetings, plans, selectors
+from coordination.forms import ActionForm, HandoverForm, PlanForm, RecordForm, SessionForm
 from core.exceptions import Conflict
 from core.forms import add_service_errors
 from core.permissions import ProtectedView, record_access
+from forums import selectors as forum_selectors
 from forums.models import Membership
 from forums.selectors import forums_managed_by
 
@@ -272,3 +273,44 @@ class MyTasksView(ProtectedView):
         )
         context = {"actions": actions, "sessions": selectors.upcoming_sessions(user=request.user)}
         return render(request, "coordination/my_tasks.html", context)
+
+
+class HandoverView(ProtectedView):
+    """The police member's upload of a handover list for an SSP forum."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        forum = forum_selectors.forum_get_for(user=request.user, pk=pk)
+        return render(
+            request,
+            "coordination/handover.html",
+            {"forum": forum, "form": HandoverForm(), "line_errors": []},
+        )
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        forum = forum_selectors.forum_get_for(user=request.user, pk=pk)
+        form = HandoverForm(request.POST, request.FILES)
+        line_errors: list[Any] = []
+        if form.is_valid():
+            try:
+                results = handover.handover_upload(
+                    actor=acting_user(request),
+                    forum=forum,
+                    content=form.cleaned_data["file"].read(),
+                    necessity=form.cleaned_data["necessity"],
+                )
+            except handover.HandoverRejected as rejected:
+                line_errors = rejected.line_errors
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                new = sum(1 for r in results if r.duplicate_of is None)
+                messages.success(
+                    request,
+                    _(
+                        "%(n)s bekymringer registreret (%(new)s nye personer). Videregivelsen er logget."
+                    )
+                    % {"n": len(results), "new": new},
+                )
+                return redirect("persons:forum-detail", pk=forum.pk)
+        context = {"forum": forum, "form": form, "line_errors": line_errors}
+        return render(request, "coordination/handover.html", context, status=400)

@@ -281,6 +281,46 @@ class PlanAction(EncryptedModel):
         return {"person_id": self.plan.case_file.person_id, "case_file_id": self.plan.case_file_id}
 
 
+class ReleaseReminderSent(models.Model):
+    """A KSP release reminder delivered (12 months, 3 months before, on the day)."""
+
+    class Kind(models.TextChoices):
+        MONTHS_12 = "12m", _("12 måneder før løsladelse")
+        MONTHS_3 = "3m", _("3 måneder før løsladelse (løsladelsesmøde)")
+        DAY = "day", _("Løsladelsesdagen")
+
+    case_file = models.ForeignKey(
+        CaseFile, on_delete=models.CASCADE, related_name="release_reminders"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    release_date = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case_file", "kind", "release_date"], name="release_reminder_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.case_file_id} {self.release_date}"
+
+
+class DigestSent(models.Model):
+    """The weekly digest of one user for one ISO week, sent once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    week = models.CharField(max_length=8)  # ISO year-week, e.g. 2026-W48
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "week"], name="digest_once_a_week")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.week}"
+
+
 class ReminderSent(models.Model):
     """One reminder delivered: the unique key makes a second send of the same one a no-op."""
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -18,9 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from coordination.models import PlanAction, ReminderSent
+from coordination.models import DigestSent, PlanAction, ReleaseReminderSent, ReminderSent
 from core.models import Notification
 from forums.models import Membership
+from persons.models import CaseFile
 
 
 @dataclass(frozen=True)
@@ -54,18 +57,17 @@ def _recipients(action: PlanAction, kind: str) -> tuple[int, ...]:
     return tuple(sorted(set(chairs.values_list("user_id", flat=True))))
 
 
-def _deliver(action: PlanAction, kind: str, recipient_ids: tuple[int, ...]) -> None:
-    person = action.plan.case_file.person
-    forum = action.plan.case_file.forum
-    link = reverse("coordination:person-detail", args=[person.pk])
-    context = {
-        "kind": kind,
-        "pseudonym": person.pseudonym,
-        "forum": forum.name,
-        "due_date": action.due_date,
-        "url": f"{settings.SITE_URL}{link}",
-    }
-    subject = _("Tværs: påmindelse om handling for %(pseudonym)s") % {"pseudonym": person.pseudonym}
+def _send(
+    recipient_ids: tuple[int, ...],
+    *,
+    kind: str,
+    subject: str,
+    context: dict[str, Any],
+    person_id: int,
+) -> None:
+    """Email (Danish text + HTML) and an in-app notification: pseudonym and link only."""
+    link = reverse("coordination:person-detail", args=[person_id])
+    context = {**context, "url": f"{settings.SITE_URL}{link}"}
     text = render_to_string("coordination/email/reminder.txt", context)
     html = render_to_string("coordination/email/reminder.html", context)
     for user in User.objects.filter(pk__in=recipient_ids, is_active=True):
@@ -75,6 +77,18 @@ def _deliver(action: PlanAction, kind: str, recipient_ids: tuple[int, ...]) -> N
         Notification.objects.create(
             recipient=user, kind=f"reminder_{kind}", message=subject, link=link
         )
+
+
+def _deliver(action: PlanAction, kind: str, recipient_ids: tuple[int, ...]) -> None:
+    person = action.plan.case_file.person
+    subject = _("Tværs: påmindelse om handling for %(pseudonym)s") % {"pseudonym": person.pseudonym}
+    context = {
+        "kind": kind,
+        "pseudonym": person.pseudonym,
+        "forum": action.plan.case_file.forum.name,
+        "due_date": action.due_date,
+    }
+    _send(recipient_ids, kind=kind, subject=subject, context=context, person_id=person.pk)
 
 
 def sweep(*, today: datetime.date | None = None, dry_run: bool = False) -> list[Reminder]:
@@ -113,3 +127,128 @@ def sweep(*, today: datetime.date | None = None, dry_run: bool = False) -> list[
                     _deliver(action, kind, reminder.recipient_ids)
                 done.append(reminder)
     return done
+
+
+def release_kinds_due(release_date: datetime.date, today: datetime.date) -> list[str]:
+    """KSP (domain.md): contact a year before, release meeting 3 months before, the day."""
+    if today >= release_date:
+        return [ReleaseReminderSent.Kind.DAY]
+    if today >= release_date - relativedelta(months=3):
+        return [ReleaseReminderSent.Kind.MONTHS_3]
+    if today >= release_date - relativedelta(months=12):
+        return [ReleaseReminderSent.Kind.MONTHS_12]
+    return []
+
+
+def release_sweep(*, today: datetime.date | None = None, dry_run: bool = False) -> list[Reminder]:
+    """Remind the KSP forum's coordinators and chair of coming releases, each kind once."""
+    today = today or timezone.localdate()
+    candidates = list(
+        CaseFile.objects.open()
+        .filter(
+            expected_release_date__isnull=False,
+            expected_release_date__lte=today + relativedelta(months=12),
+        )
+        .values_list("pk", flat=True)
+    )
+    done: list[Reminder] = []
+    for pk in candidates:
+        with transaction.atomic():
+            case_file = (
+                CaseFile.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("person", "forum")
+                .filter(pk=pk, closed_at__isnull=True)
+                .first()
+            )
+            if case_file is None or case_file.expected_release_date is None:
+                continue
+            release = case_file.expected_release_date
+            for kind in release_kinds_due(release, today):
+                if ReleaseReminderSent.objects.filter(
+                    case_file=case_file, kind=kind, release_date=release
+                ).exists():
+                    continue
+                recipients = tuple(
+                    sorted(
+                        set(
+                            Membership.objects.current()
+                            .filter(forum_id=case_file.forum_id, role__in=Membership.MANAGING_ROLES)
+                            .values_list("user_id", flat=True)
+                        )
+                    )
+                )
+                reminder = Reminder(case_file.pk, f"release_{kind}", release, recipients)
+                if not dry_run:
+                    ReleaseReminderSent.objects.create(
+                        case_file=case_file, kind=kind, release_date=release
+                    )
+                    _send(
+                        recipients,
+                        kind=f"release_{kind}",
+                        subject=_("Tværs: løsladelse nærmer sig for %(p)s")
+                        % {"p": case_file.person.pseudonym},
+                        context={
+                            "kind": f"release_{kind}",
+                            "pseudonym": case_file.person.pseudonym,
+                            "forum": case_file.forum.name,
+                            "due_date": release,
+                        },
+                        person_id=case_file.person_id,
+                    )
+                done.append(reminder)
+    return done
+
+
+def digest_sweep(*, today: datetime.date | None = None) -> int:
+    """Weekly: each user with open actions gets one digest (counts and pseudonyms, links)."""
+    today = today or timezone.localdate()
+    year, week, _weekday = today.isocalendar()
+    label = f"{year}-W{week:02d}"
+    owners = (
+        PlanAction.objects.filter(
+            status=PlanAction.Status.OPEN, plan__case_file__closed_at__isnull=True
+        )
+        .values_list("owner_id", flat=True)
+        .distinct()
+    )
+    sent = 0
+    for user in User.objects.filter(pk__in=owners, is_active=True):
+        with transaction.atomic():
+            _digest, created = DigestSent.objects.get_or_create(user=user, week=label)
+            if not created:
+                continue
+            actions = list(
+                PlanAction.objects.filter(
+                    owner=user,
+                    status=PlanAction.Status.OPEN,
+                    plan__case_file__closed_at__isnull=True,
+                )
+                .select_related("plan__case_file__person")
+                .order_by("due_date")
+            )
+            context = {
+                "week": label,
+                "items": [
+                    {
+                        "pseudonym": a.plan.case_file.person.pseudonym,
+                        "due_date": a.due_date,
+                        "overdue": a.due_date < today,
+                    }
+                    for a in actions
+                ],
+                "overdue": sum(1 for a in actions if a.due_date < today),
+                "url": f"{settings.SITE_URL}{reverse('coordination:my-tasks')}",
+            }
+            subject = _("Tværs: dine åbne handlinger, uge %(w)s") % {"w": week}
+            message = EmailMultiAlternatives(
+                subject,
+                render_to_string("coordination/email/digest.txt", context),
+                settings.DEFAULT_FROM_EMAIL,
+                [user.email],
+            )
+            message.attach_alternative(
+                render_to_string("coordination/email/digest.html", context), "text/html"
+            )
+            message.send()
+            sent += 1
+    return sent

@@ -28,4 +28,5 @@ urlpatterns = [
         name="action-status",
     ),
     path("mine-opgaver/", meeting_views.MyTasksView.as_view(), name="my-tasks"),
+    path("fora/<int:pk>/overlevering/", meeting_views.HandoverView.as_view(), name="handover"),
 ]

@@ -175,6 +175,12 @@ class CaseFile(EncryptedModel):
     ksp_letter = models.CharField(
         _("KSP-litra"), max_length=1, choices=KspLetter.choices, blank=True
     )
+    expected_release_date = models.DateField(
+        _("forventet løsladelse"),
+        null=True,
+        blank=True,
+        help_text=_("KSP: driver påmindelser 12 og 3 måneder før og på dagen."),
+    )
     last_activity_at = models.DateTimeField(_("seneste aktivitet"), default=timezone.now)
     data_key = models.OneToOneField(
         DataKey, on_delete=models.PROTECT, related_name="+", editable=False

@@ -270,8 +270,10 @@ def casefile_update(
     mode: str | None = None,
     reason: str = "",
     closed_reason: str | None = None,
+    expected_release_date: datetime.date | None = None,
 ) -> CaseFile:
-    """Change the discussion mode (to named needs a reason) or close the case file."""
+    """Change the discussion mode (to named needs a reason), the KSP release date (which
+    drives the release reminders), or close the case file."""
     if mode is not None and mode != case_file.discussion_mode:
         if mode not in CaseFile.Mode.values:
             raise ValidationError({"mode": [_("Ukendt drøftelsesform.")]})
@@ -282,6 +284,12 @@ def casefile_update(
                 _("Drøftelse med navn kræver en begrundelse for nødvendigheden (mindst 20 tegn)."),
             )
         case_file.discussion_mode = mode
+    if expected_release_date is not None:
+        if case_file.forum.kind != ForumKind.KSP:
+            raise ValidationError(
+                {"expected_release_date": [_("Forventet løsladelse bruges kun i KSP.")]}
+            )
+        case_file.expected_release_date = expected_release_date
     if closed_reason is not None:
         if not closed_reason.strip():
             raise ValidationError({"closed_reason": [_("Angiv hvorfor sagen lukkes.")]})

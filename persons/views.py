@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from accounts.models import Agency, acting_user
 from audit.models import AccessEvent
 from core.forms import add_service_errors
-from core.permissions import ProtectedView, record_access
+from core.permissions import ProtectedView, is_police, record_access
 from forums import selectors as forum_selectors
+from forums.models import ForumKind
 from forums.selectors import forum_list_for
 from persons import services
 from persons.forms import ConcernForm
@@ -84,5 +85,8 @@ class ForumDetailView(ProtectedView):
             "forum": forum,
             "members": forum_selectors.forum_members(user=request.user, forum=forum),
             "case_files": case_files,
+            # Police hand over lists from the daily reports to SSP forums (coordination.handover).
+            "may_upload_handover": is_police(request.user)
+            and forum.kind in (ForumKind.SSP, ForumKind.S115),
         }
         return render(request, "forums/forum_detail.html", context)

@@ -300,6 +300,14 @@ MATRIX: dict[str, list[Case]] = {
             api=False,
         )
     ],
+    "coordination:handover": [
+        Case(
+            "get",
+            lambda w: reverse("coordination:handover", args=[w.forum.pk]),
+            ui(FORUM_MEMBERS),
+            api=False,
+        )
+    ],
     "coordination:my-tasks": [
         Case(
             "get",

@@ -36,6 +36,7 @@ class CaseFileSerializer(serializers.ModelSerializer[CaseFile]):
             "consent",
             "consent_refused_reason",
             "ksp_letter",
+            "expected_release_date",
             "opened_at",
             "closed_at",
             "closed_reason",
@@ -119,6 +120,7 @@ class CaseFileUpdateSerializer(StrictSerializer):
     mode = serializers.ChoiceField(choices=CaseFile.Mode.choices, required=False)
     reason = serializers.CharField(max_length=1000, required=False, default="")
     closed_reason = serializers.CharField(max_length=500, required=False)
+    expected_release_date = serializers.DateField(required=False)
 
 
 class RevealSerializer(StrictSerializer):
@@ -266,5 +268,6 @@ class CaseFileViewSet(mixins.ListModelMixin, ProtectedViewSet):
             mode=data.get("mode"),
             reason=data["reason"],
             closed_reason=data.get("closed_reason"),
+            expected_release_date=data.get("expected_release_date"),
         )
         return Response(CaseFileSerializer(case_file).data)

@@ -16,7 +16,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
-        done = reminders.sweep(dry_run=dry_run)
+        done = reminders.sweep(dry_run=dry_run) + reminders.release_sweep(dry_run=dry_run)
         verb = "would send" if dry_run else "sent"
         for reminder in done:
             self.stdout.write(
