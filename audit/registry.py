@@ -27,6 +27,7 @@ AUDITED: dict[str, tuple[list[str], list[str]]] = {
     "coordination.ForumSession": ([], []),
     "coordination.AgendaItem": (["minutes"], ["attendees"]),
     "coordination.MinutesRevision": (["minutes"], []),
+    "coordination.AgendaGuest": ([], []),
     "coordination.Plan": (["goals"], []),
     "coordination.PlanAction": (["description"], []),
 }

@@ -300,5 +300,7 @@ REMINDER_DAYS_BEFORE = env.int("REMINDER_DAYS_BEFORE", default=3)
 REMINDER_ESCALATE_AFTER_DAYS = env.int("REMINDER_ESCALATE_AFTER_DAYS", default=3)
 REMINDER_SWEEP_HOUR = env.int("REMINDER_SWEEP_HOUR", default=7)
 REMINDER_SWEEP_MINUTE = env.int("REMINDER_SWEEP_MINUTE", default=0)
+# How long an invited guest keeps access to their agenda item after the session day.
+GUEST_ACCESS_DAYS = env.int("GUEST_ACCESS_DAYS", default=7)
 # Absolute address of the site, for links in emails (which carry a pseudonym and a link only).
 SITE_URL: str = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -29,6 +30,19 @@ STALE = _(
 def _members(forum_id: int) -> Any:
     return (
         User.objects.filter(memberships__in=Membership.objects.current().filter(forum_id=forum_id))
+        .select_related("agency")
+        .distinct()
+        .order_by("full_name")
+    )
+
+
+def _attendee_choices(item: Any) -> Any:
+    """Who may be recorded as attending an item: the forum's members and the item's guests."""
+    return (
+        User.objects.filter(
+            Q(memberships__in=Membership.objects.current().filter(forum_id=item.session.forum_id))
+            | Q(guest_invitations__item=item)
+        )
         .select_related("agency")
         .distinct()
         .order_by("full_name")
@@ -85,14 +99,13 @@ class SessionDetailView(ProtectedView):
             model=type(items[0]) if items else None,
         )
         managing = forums_managed_by(user=request.user).filter(pk=session.forum_id).exists()
-        members = _members(session.forum_id)
         agencies = Agency.objects.filter(forums=session.forum_id)
         record_forms = (
             {
                 item.pk: (forms or {}).get(item.pk)
                 or RecordForm(
                     agencies=agencies,
-                    members=members,
+                    members=_attendee_choices(item),
                     initial={
                         "mode": item.discussion_mode or item.case_file.discussion_mode,
                         "version": item.version,
@@ -126,7 +139,7 @@ class RecordItemView(ProtectedView):
         form = RecordForm(
             request.POST,
             agencies=Agency.objects.filter(forums=item.session.forum_id),
-            members=_members(item.session.forum_id),
+            members=_attendee_choices(item),
             prefix=f"item{item.pk}",
         )
         if form.is_valid():
@@ -314,3 +327,37 @@ class HandoverView(ProtectedView):
                 return redirect("persons:forum-detail", pk=forum.pk)
         context = {"forum": forum, "form": form, "line_errors": line_errors}
         return render(request, "coordination/handover.html", context, status=400)
+
+
+class ItemDetailView(ProtectedView):
+    """One agenda item with its person's plan: what an invited guest sees (members too)."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        item = selectors.item_get_for(user=request.user, pk=pk)
+        plan = selectors.plan_for(user=request.user, case_file=item.case_file)
+        actions = list(selectors.actions_of(user=request.user, plan=plan)) if plan else []
+        record_access(
+            request.user,
+            [item, *([plan] if plan else [])],
+            AccessEvent.Action.VIEW_MINUTES,
+            model=type(item),
+        )
+        return render(
+            request,
+            "coordination/item_detail.html",
+            {"item": item, "plan": plan, "actions": actions},
+        )
+
+
+class GuestInviteView(ProtectedView):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        item = selectors.item_get_for(user=request.user, pk=pk)
+        try:
+            meetings.guest_invite(
+                actor=acting_user(request), item=item, email=request.POST.get("email", "")
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Gæsten er inviteret og har fået besked."))
+        return redirect("coordination:session-detail", pk=item.session_id)

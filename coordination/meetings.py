@@ -5,16 +5,20 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Agency, User
 from audit.services import disclosure_record
-from coordination.models import AgendaItem, ForumSession, MinutesRevision, PlanAction
+from coordination.models import AgendaGuest, AgendaItem, ForumSession, MinutesRevision, PlanAction
 from core.exceptions import Conflict
+from core.models import Notification
+from core.permissions import sees_no_content
 from forums.models import Forum, Membership
 from forums.rules import derive_basis
 from persons.models import CaseFile, Concern
@@ -152,11 +156,13 @@ def item_record(
         Membership.objects.current(timezone.localtime(session.starts_at).date())
         .filter(forum_id=session.forum_id)
         .values_list("user_id", flat=True)
-    )
+    ) | set(item.guests.values_list("user_id", flat=True))
     if not attendees:
         errors["attendees"] = [_("Angiv hvem der deltog.")]
     elif any(user.pk not in members for user in attendees):
-        errors["attendees"] = [_("Kun forummets medlemmer kan registreres som deltagere.")]
+        errors["attendees"] = [
+            _("Kun forummets medlemmer og punktets gæster kan registreres som deltagere.")
+        ]
     if errors:
         raise ValidationError(errors)
     necessity = require_reason(
@@ -231,3 +237,40 @@ def session_approve(*, actor: User, session: ForumSession) -> ForumSession:
 
 class StaleVersion(Conflict):
     """The client edited an older version: nothing was saved."""
+
+
+@transaction.atomic
+def guest_invite(*, actor: User, item: AgendaItem, email: str) -> AgendaGuest:
+    """The chair invites a non-member to one item; access lasts to the session day plus
+    GUEST_ACCESS_DAYS and ends by itself. The guest is notified with a link."""
+    session = item.session
+    if (
+        not Membership.objects.current()
+        .filter(user=actor, forum_id=session.forum_id, role=Membership.Role.CHAIR)
+        .exists()
+    ):
+        raise PermissionDenied(_("Kun forummets formand kan invitere gæster."))
+    _require_open(session)
+    guest = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if guest is None or guest.agency_id is None or sees_no_content(guest):
+        raise ValidationError({"email": [_("Der findes ingen aktiv medarbejder med den e-mail.")]})
+    if Membership.objects.current().filter(user=guest, forum_id=session.forum_id).exists():
+        raise ValidationError(
+            {"email": [_("Personen er medlem af forummet og skal ikke inviteres.")]}
+        )
+    valid_until = timezone.localtime(session.starts_at).date() + datetime.timedelta(
+        days=settings.GUEST_ACCESS_DAYS
+    )
+    invitation, created = AgendaGuest.objects.get_or_create(
+        item=item, user=guest, defaults={"invited_by": actor, "valid_until": valid_until}
+    )
+    if not created:
+        raise ValidationError({"email": [_("Personen er allerede inviteret til punktet.")]})
+    Notification.objects.create(
+        recipient=guest,
+        kind="guest_invited",
+        message=_("Du er inviteret som gæst til et punkt om %(p)s i %(f)s.")
+        % {"p": item.case_file.person.pseudonym, "f": session.forum.name},
+        link=reverse("coordination:item-detail", args=[item.pk]),
+    )
+    return invitation

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency
@@ -119,9 +120,21 @@ class ForumSession(models.Model):
         return self.status == self.Status.APPROVED
 
 
+def guest_case_file_ids(user: AnyUser) -> models.QuerySet[Any, Any]:
+    """Case files on whose agenda item the user is an invited guest, while the invitation runs."""
+    return AgendaGuest.objects.filter(
+        user_id=user.pk or 0, valid_until__gte=timezone.localdate()
+    ).values("item__case_file_id")
+
+
 class AgendaItemQuerySet(models.QuerySet["AgendaItem"]):
     def restrict(self, user: AnyUser, action: str = "view") -> AgendaItemQuerySet:
-        return self.filter(session__in=ForumSession.objects.restrict(user, action))
+        """Items of the user's forums' sessions; an invited guest sees their one item."""
+        members = Q(session__in=ForumSession.objects.restrict(user, action))
+        if action != "view" or sees_no_content(user):
+            return self.filter(members)
+        guests = Q(guests__user_id=user.pk or 0, guests__valid_until__gte=timezone.localdate())
+        return self.filter(members | guests).distinct()
 
 
 class AgendaItem(EncryptedModel):
@@ -180,6 +193,33 @@ class AgendaItem(EncryptedModel):
         return {"person_id": self.case_file.person_id, "case_file_id": self.case_file_id}
 
 
+class AgendaGuest(models.Model):
+    """A person outside the forum (e.g. a class teacher) invited by the chair to one item.
+
+    The guest sees that item and that person's plan only, from the invitation until
+    ``valid_until`` (the session day plus GUEST_ACCESS_DAYS); access ends by itself."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="guests")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="guest_invitations"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    invited_at = models.DateTimeField(auto_now_add=True)
+    valid_until = models.DateField(_("adgang til og med"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "user"], name="guest_once_per_item")]
+        indexes = [models.Index(fields=["user", "valid_until"], name="guest_access_idx")]
+
+    def __str__(self) -> str:
+        return f"Gæst {self.user_id} på punkt {self.item_id}"
+
+    def get_additional_data(self) -> dict[str, Any]:
+        return {"person_id": self.item.case_file.person_id, "case_file_id": self.item.case_file_id}
+
+
 class MinutesRevision(EncryptedModel):
     """The minutes an approved item had before a correction, kept with the reason."""
 
@@ -197,7 +237,11 @@ class MinutesRevision(EncryptedModel):
 
 class PlanQuerySet(models.QuerySet["Plan"]):
     def restrict(self, user: AnyUser, action: str = "view") -> PlanQuerySet:
-        return self.filter(case_file__in=CaseFile.objects.restrict(user, action))
+        """Plans of visible case files; an invited guest sees the plan of their item's person."""
+        visible = Q(case_file__in=CaseFile.objects.restrict(user, action))
+        if action != "view" or sees_no_content(user):
+            return self.filter(visible)
+        return self.filter(visible | Q(case_file_id__in=guest_case_file_ids(user)))
 
 
 class Plan(EncryptedModel):

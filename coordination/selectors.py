@@ -55,7 +55,7 @@ def agenda_of(*, user: AnyUser, session: ForumSession) -> list[AgendaItem]:
     return list(
         visible_to(user, AgendaItem.objects.filter(session=session))
         .select_related("case_file__person", "case_file__data_key", "presenting_agency")
-        .prefetch_related("attendees")
+        .prefetch_related("attendees", "guests__user")
         .order_by("order", "pk")
     )
 

@@ -20,6 +20,12 @@ urlpatterns = [
         name="session-approve",
     ),
     path("punkter/<int:pk>/registrer/", meeting_views.RecordItemView.as_view(), name="item-record"),
+    path("punkter/<int:pk>/", meeting_views.ItemDetailView.as_view(), name="item-detail"),
+    path(
+        "punkter/<int:pk>/gaester/",
+        meeting_views.GuestInviteView.as_view(),
+        name="item-guest-invite",
+    ),
     path("punkter/<int:pk>/skaerm/", meeting_views.PresenterView.as_view(), name="item-presenter"),
     path("sager/<int:pk>/plan/", meeting_views.PlanView.as_view(), name="plan"),
     path(

@@ -300,6 +300,23 @@ MATRIX: dict[str, list[Case]] = {
             api=False,
         )
     ],
+    "coordination:item-detail": [
+        Case(
+            "get",
+            lambda w: reverse("coordination:item-detail", args=[agenda_item(w)]),
+            ui(FORUM_MEMBERS),
+            api=False,
+        )
+    ],
+    "coordination:item-guest-invite": [
+        Case(
+            "post",
+            lambda w: reverse("coordination:item-guest-invite", args=[agenda_item(w)]),
+            lambda a: 302 if a == "chair" else (403 if a in FORUM_MEMBERS else ui(set())(a)),
+            data=lambda w: {"email": w.outsider.email},
+            api=False,
+        )
+    ],
     "coordination:handover": [
         Case(
             "get",
