@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -96,7 +96,11 @@ def agenda_add(
         raise ValidationError({"kind": [_("Ukendt punkttype.")]})
     last = session.items.order_by("-order").values_list("order", flat=True).first() or 0
     item = AgendaItem(session=session, case_file=case_file, kind=kind, order=last + 1)
-    item.save()
+    try:
+        with transaction.atomic():
+            item.save()
+    except IntegrityError:  # the same case file added at the same moment by someone else
+        raise ValidationError({"case_file": [_("Sagen er allerede på dagsordenen.")]}) from None
     return item
 
 
@@ -138,8 +142,13 @@ def item_record(
     presenting agency to the attendees' agencies. Approved minutes change only with a reason,
     and the old text is kept."""
     session = item.session
-    if version is not None and version != item.version:
+    # Lock the row: two recordings from the same version must not both win.
+    current_version = (
+        AgendaItem.objects.select_for_update().values_list("version", flat=True).get(pk=item.pk)
+    )
+    if version is not None and version != current_version:
         raise StaleVersion
+    item.version = current_version
     attendees = list(attendees)
     errors: dict[str, list[str]] = {}
     if mode not in CaseFile.Mode.values:
@@ -163,6 +172,8 @@ def item_record(
         errors["attendees"] = [
             _("Kun forummets medlemmer og punktets gæster kan registreres som deltagere.")
         ]
+    if not session.forum.agencies.filter(pk=presenting_agency.pk).exists():
+        errors["presenting_agency"] = [_("Myndigheden deltager ikke i forummet.")]
     if errors:
         raise ValidationError(errors)
     necessity = require_reason(

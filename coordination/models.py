@@ -129,12 +129,14 @@ def guest_case_file_ids(user: AnyUser) -> models.QuerySet[Any, Any]:
 
 class AgendaItemQuerySet(models.QuerySet["AgendaItem"]):
     def restrict(self, user: AnyUser, action: str = "view") -> AgendaItemQuerySet:
-        """Items of the user's forums' sessions; an invited guest sees their one item."""
+        """Items of the user's forums' sessions while the case file is open (closing it ends
+        access to its minutes too); an invited guest sees their one item."""
+        open_items = self.filter(case_file__closed_at__isnull=True)
         members = Q(session__in=ForumSession.objects.restrict(user, action))
         if action != "view" or sees_no_content(user):
-            return self.filter(members)
+            return open_items.filter(members)
         guests = Q(guests__user_id=user.pk or 0, guests__valid_until__gte=timezone.localdate())
-        return self.filter(members | guests).distinct()
+        return open_items.filter(members | guests).distinct()
 
 
 class AgendaItem(EncryptedModel):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,7 +48,11 @@ def plan_save(
     plan.goals = goals
     plan.review_date = review_date
     plan.agreed_at_session = agreed_at_session
-    plan.save()
+    try:
+        with transaction.atomic():
+            plan.save()
+    except IntegrityError:  # another user created the plan at the same moment
+        raise StaleVersion from None
     casefile_touch(case_file)
     return plan
 
@@ -109,6 +113,12 @@ def action_update(
     locked = PlanAction.objects.select_for_update().get(pk=action.pk)
     if version != locked.version:
         raise StaleVersion
+    managing = Membership.objects.current().filter(
+        user=actor, forum_id=action.plan.case_file.forum_id, role__in=Membership.MANAGING_ROLES
+    )
+    if (due_date is not None or description is not None) and not managing.exists():
+        # The owner reports progress; what and by when is the forum's decision.
+        raise PermissionDenied(_("Kun formand og koordinator kan ændre frist og beskrivelse."))
     if status is not None:
         if status not in PlanAction.Status.values:
             raise ValidationError({"status": [_("Ukendt status.")]})

@@ -6,7 +6,10 @@ never text; emails carry a pseudonym and a link, never identity or content."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +27,20 @@ from coordination.models import DigestSent, PlanAction, ReleaseReminderSent, Rem
 from core.models import Notification
 from forums.models import Membership
 from persons.models import CaseFile
+
+logger = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def _one_at_a_time(what: str, pk: int) -> Iterator[None]:
+    """One transaction per item: a failure (a refused address, the mail server down) rolls
+    back that item's records only, is logged by id, and the sweep goes on; the next sweep
+    tries it again."""
+    try:
+        with transaction.atomic():
+            yield
+    except Exception:
+        logger.exception("reminder sweep: %s %s failed; will retry next sweep", what, pk)
 
 
 @dataclass(frozen=True)
@@ -51,10 +68,13 @@ def kinds_due(action: PlanAction, today: datetime.date) -> list[str]:
 def _recipients(action: PlanAction, kind: str) -> tuple[int, ...]:
     if kind != ReminderSent.Kind.ESCALATED:
         return (action.owner_id,)
-    chairs = Membership.objects.current().filter(
-        forum_id=action.plan.case_file.forum_id, role=Membership.Role.CHAIR
+    current = Membership.objects.current().filter(forum_id=action.plan.case_file.forum_id)
+    chairs = set(current.filter(role=Membership.Role.CHAIR).values_list("user_id", flat=True))
+    # A forum without a chair escalates to its coordinators rather than to nobody.
+    chosen = chairs or set(
+        current.filter(role=Membership.Role.COORDINATOR).values_list("user_id", flat=True)
     )
-    return tuple(sorted(set(chairs.values_list("user_id", flat=True))))
+    return tuple(sorted(chosen))
 
 
 def _send(
@@ -105,9 +125,7 @@ def sweep(*, today: datetime.date | None = None, dry_run: bool = False) -> list[
     )
     done: list[Reminder] = []
     for pk in candidates:
-        # One transaction per action: a failure (mail server down) rolls back only its own
-        # records, and the next sweep tries again.
-        with transaction.atomic():
+        with _one_at_a_time("action", pk):
             action = (
                 PlanAction.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("plan__case_file__person", "plan__case_file__forum")
@@ -153,7 +171,7 @@ def release_sweep(*, today: datetime.date | None = None, dry_run: bool = False) 
     )
     done: list[Reminder] = []
     for pk in candidates:
-        with transaction.atomic():
+        with _one_at_a_time("case file", pk):
             case_file = (
                 CaseFile.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("person", "forum")
@@ -213,7 +231,7 @@ def digest_sweep(*, today: datetime.date | None = None) -> int:
     )
     sent = 0
     for user in User.objects.filter(pk__in=owners, is_active=True):
-        with transaction.atomic():
+        with _one_at_a_time("digest for user", user.pk):
             _digest, created = DigestSent.objects.get_or_create(user=user, week=label)
             if not created:
                 continue

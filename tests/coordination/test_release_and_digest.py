@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 
 from coordination import reminders
 from coordination.models import DigestSent, ReleaseReminderSent
@@ -109,7 +110,8 @@ def test_weekly_digest_once_per_user_and_week_without_content(world):
     assert DigestSent.objects.filter(user=world.school_member).count() == 2
     first = mail.outbox[0]
     assert first.to == [world.school_member.email]
-    html = first.alternatives[0][0]  # type: ignore[attr-defined]
+    assert isinstance(first, EmailMultiAlternatives)
+    html = str(first.alternatives[0][0])
     for body in (first.body, html):
         assert world.person.pseudonym in body
         assert PERSON_NAME not in body and AGENCY_NOTE_TEXT not in body
