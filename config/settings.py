@@ -298,8 +298,9 @@ IDENTITY_REVEAL_MINUTES = env.int("IDENTITY_REVEAL_MINUTES", default=30)
 # before the chair is told, and the daily sweep's time (Europe/Copenhagen).
 REMINDER_DAYS_BEFORE = env.int("REMINDER_DAYS_BEFORE", default=3)
 REMINDER_ESCALATE_AFTER_DAYS = env.int("REMINDER_ESCALATE_AFTER_DAYS", default=3)
-REMINDER_SWEEP_HOUR = env.int("REMINDER_SWEEP_HOUR", default=7)
-REMINDER_SWEEP_MINUTE = env.int("REMINDER_SWEEP_MINUTE", default=0)
+# Cron fields, so "*" (every hour/minute) is possible for demos and tests.
+REMINDER_SWEEP_HOUR: str = env.str("REMINDER_SWEEP_HOUR", default="7")
+REMINDER_SWEEP_MINUTE: str = env.str("REMINDER_SWEEP_MINUTE", default="0")
 # How long an invited guest keeps access to their agenda item after the session day.
 GUEST_ACCESS_DAYS = env.int("GUEST_ACCESS_DAYS", default=7)
 # Absolute address of the site, for links in emails (which carry a pseudonym and a link only).

