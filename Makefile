@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 # Development settings for `make run`: SQLite under var/, Celery on kombu's filesystem transport.
-RUN_ENV := DEBUG=1 CELERY_BROKER_URL=filesystem:// EMAIL_URL=filemail://$(CURDIR)/var/mail
+RUN_ENV := DEBUG=1 CELERY_BROKER_URL=filesystem:// EMAIL_URL=filemail:///$(CURDIR)/var/mail
 
 .PHONY: help install run test lint fmt bench assets clean
 

@@ -145,7 +145,7 @@ class AgendaItem(EncryptedModel):
     class Kind(models.TextChoices):
         NEW_CONCERN = "new", _("Ny bekymring")
         REVIEW = "review", _("Revurdering")
-        FOLLOW_UP = "follow_up", _("Opfølgning")
+        FOLLOW_UP = "follow-up", _("Opfølgning")
 
     session = models.ForeignKey(ForumSession, on_delete=models.CASCADE, related_name="items")
     case_file = models.ForeignKey(CaseFile, on_delete=models.PROTECT, related_name="agenda_items")

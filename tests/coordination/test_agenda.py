@@ -269,7 +269,7 @@ def test_coordinator_plans_a_session_with_the_proposed_agenda(world, client):
     assert set(by_case) == {world.case_file.pk, review.pk, follow.pk}
     assert by_case[world.case_file.pk]["kind"] == "new"
     assert by_case[review.pk]["kind"] == "review"
-    assert by_case[follow.pk]["kind"] == "follow_up"
+    assert by_case[follow.pk]["kind"] == "follow-up"
     assert by_case[world.case_file.pk]["pseudonym"] == world.person.pseudonym
     assert by_case[review.pk]["pseudonym"] == review.person.pseudonym
     assert sorted(item["order"] for item in agenda) == [1, 2, 3]
@@ -329,7 +329,7 @@ def test_adding_a_case_file_goes_to_the_end_and_twice_is_400(world, client, sess
     assert first.json()["pseudonym"] == extra.person.pseudonym
     assert first.json()["order"] == session.items.count()
 
-    again = post(client, url, {"case_file": extra.pk, "kind": "follow_up"})
+    again = post(client, url, {"case_file": extra.pk, "kind": "follow-up"})
     assert again.status_code == 400, again.content
     assert "case_file" in again.json()["errors"]
     assert session.items.filter(case_file=extra).count() == 1
