@@ -5,20 +5,29 @@ from django.db import migrations, models
 
 def rename_kind(apps, schema_editor):
     # api.md names the kind "follow-up"; rows written before this migration said "follow_up".
-    apps.get_model("coordination", "AgendaItem").objects.filter(kind="follow_up").update(kind="follow-up")
+    apps.get_model("coordination", "AgendaItem").objects.filter(kind="follow_up").update(
+        kind="follow-up"
+    )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('coordination', '0006_agenda_guests'),
+        ("coordination", "0006_agenda_guests"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='agendaitem',
-            name='kind',
-            field=models.CharField(choices=[('new', 'Ny bekymring'), ('review', 'Revurdering'), ('follow-up', 'Opfølgning')], max_length=16, verbose_name='type'),
+            model_name="agendaitem",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("new", "Ny bekymring"),
+                    ("review", "Revurdering"),
+                    ("follow-up", "Opfølgning"),
+                ],
+                max_length=16,
+                verbose_name="type",
+            ),
         ),
         migrations.RunPython(rename_kind, migrations.RunPython.noop),
     ]
