@@ -259,6 +259,15 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Case coordination for the cross-agency forums under retsplejelovens § 115.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a "kind" or "status": name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "AgencyKindEnum": "accounts.models.Agency.Kind",
+        "ForumKindEnum": "forums.models.ForumKind",
+        "AgendaItemKindEnum": "coordination.models.AgendaItem.Kind",
+        "PersonStatusEnum": "persons.models.FocusPerson.Status",
+        "SessionStatusEnum": "coordination.models.ForumSession.Status",
+        "ActionStatusEnum": "coordination.models.PlanAction.Status",
+    },
 }
 
 # --- Background work (config/celery.py holds the fixed task policy) ------------------------
