@@ -336,12 +336,9 @@ class ItemDetailView(ProtectedView):
         item = selectors.item_get_for(user=request.user, pk=pk)
         plan = selectors.plan_for(user=request.user, case_file=item.case_file)
         actions = list(selectors.actions_of(user=request.user, plan=plan)) if plan else []
-        record_access(
-            request.user,
-            [item, *([plan] if plan else [])],
-            AccessEvent.Action.VIEW_MINUTES,
-            model=type(item),
-        )
+        record_access(request.user, [item], AccessEvent.Action.VIEW_MINUTES)
+        if plan:
+            record_access(request.user, [plan], AccessEvent.Action.VIEW_MINUTES)
         return render(
             request,
             "coordination/item_detail.html",
