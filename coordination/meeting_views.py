@@ -21,6 +21,7 @@ from core.permissions import ProtectedView, record_access
 from forums import selectors as forum_selectors
 from forums.models import Membership
 from forums.selectors import forums_managed_by
+from persons import selectors as person_selectors
 
 STALE = _(
     "En anden har ændret dette imens. Dine ændringer er ikke gemt; siden viser nu den nyeste version."
@@ -129,7 +130,25 @@ class SessionDetailView(ProtectedView):
             )
             .exists()
         )
-        context = {"session": session, "rows": rows, "managing": managing, "is_chair": is_chair}
+        on_agenda = {item.case_file_id for item in items}
+        candidates = (
+            [
+                case_file
+                for case_file in person_selectors.casefile_list_for_forum(
+                    user=request.user, forum=session.forum
+                )
+                if case_file.pk not in on_agenda
+            ]
+            if managing and not session.is_locked
+            else []
+        )
+        context = {
+            "session": session,
+            "rows": rows,
+            "managing": managing,
+            "is_chair": is_chair,
+            "candidates": candidates,
+        }
         return render(request, "coordination/session_detail.html", context, status=status)
 
 
@@ -358,3 +377,38 @@ class GuestInviteView(ProtectedView):
         else:
             messages.success(request, _("Gæsten er inviteret og har fået besked."))
         return redirect("coordination:session-detail", pk=item.session_id)
+
+
+class AgendaEditView(ProtectedView):
+    """Chair/coordinator: add a case file to the agenda, remove an item, move one up or down."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        session = selectors.session_get_for(user=request.user, pk=pk, action="change")
+        actor = acting_user(request)
+        try:
+            operation = request.POST.get("operation", "")
+            if operation == "add":
+                case_file = selectors.casefile_get_for(
+                    user=request.user, pk=request.POST.get("case_file", "")
+                )
+                meetings.agenda_add(actor=actor, session=session, case_file=case_file)
+            elif operation in {"remove", "up", "down"}:
+                item = selectors.item_get_for(
+                    user=request.user, pk=request.POST.get("item", ""), action="change"
+                )
+                if item.session_id != session.pk:
+                    raise ValidationError(_("Punktet hører til et andet møde."))
+                if operation == "remove":
+                    meetings.agenda_remove(actor=actor, item=item)
+                else:
+                    order = [i.pk for i in session.items.order_by("order", "pk")]
+                    at = order.index(item.pk)
+                    to = at - 1 if operation == "up" else at + 1
+                    if 0 <= to < len(order):
+                        order[at], order[to] = order[to], order[at]
+                        meetings.agenda_reorder(actor=actor, session=session, item_ids=order)
+            else:
+                raise ValidationError(_("Ukendt handling."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("coordination:session-detail", pk=session.pk)

@@ -15,6 +15,9 @@ urlpatterns = [
     path("moeder/", meeting_views.SessionListView.as_view(), name="sessions"),
     path("moeder/<int:pk>/", meeting_views.SessionDetailView.as_view(), name="session-detail"),
     path(
+        "moeder/<int:pk>/dagsorden/", meeting_views.AgendaEditView.as_view(), name="session-agenda"
+    ),
+    path(
         "moeder/<int:pk>/godkend/",
         meeting_views.ApproveSessionView.as_view(),
         name="session-approve",

@@ -259,6 +259,15 @@ MATRIX: dict[str, list[Case]] = {
             api=False,
         )
     ],
+    "coordination:session-agenda": [
+        Case(
+            "post",
+            lambda w: reverse("coordination:session-agenda", args=[empty_session(w)]),
+            lambda a: ui(MANAGERS, ok=302)(a) if a not in FORUM_MEMBERS - MANAGERS else 403,
+            data=lambda w: {"operation": "add", "case_file": w.case_file.pk},
+            api=False,
+        )
+    ],
     "coordination:session-approve": [
         Case(
             "post",
