@@ -5,14 +5,10 @@ Also planning a session through the API and editing its agenda."""
 from __future__ import annotations
 
 import datetime
-import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -31,6 +27,7 @@ from coordination.plans import action_create, action_update, plan_save
 from forums.models import Forum
 from persons.models import CaseFile, Concern
 from persons.services import IdentityInput, casefile_update, concern_register
+from tests.concurrency import race
 from tests.world import NECESSITY, PERSON_CPR, PERSON_NAME, World
 
 pytestmark = pytest.mark.django_db
@@ -413,43 +410,6 @@ def test_an_approved_session_s_agenda_is_locked(world, session):
 
 
 # --- Two requests at the same moment -------------------------------------------------------
-
-
-def race(first: Callable[[], Any], second: Callable[[], Any], hold: float = 1.5) -> list[Any]:
-    """Two requests at the same moment, each in its own thread and database connection:
-    ``first`` runs in a transaction kept open for ``hold`` seconds after it returned, and
-    ``second`` starts once ``first`` has written, so it meets the uncommitted write."""
-    written = threading.Event()
-    results: list[Any] = [None, None]
-
-    def run_first() -> None:
-        try:
-            with transaction.atomic():
-                results[0] = first()
-                written.set()
-                time.sleep(hold)
-        except Exception as exc:
-            results[0] = exc
-        finally:
-            written.set()
-            connection.close()
-
-    def run_second() -> None:
-        written.wait(30)
-        try:
-            results[1] = second()
-        except Exception as exc:
-            results[1] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
