@@ -93,12 +93,7 @@ class SessionDetailView(ProtectedView):
     ) -> HttpResponse:
         session = selectors.session_get_for(user=request.user, pk=pk)
         items = selectors.agenda_of(user=request.user, session=session)
-        record_access(
-            request.user,
-            items,
-            AccessEvent.Action.VIEW_MINUTES,
-            model=type(items[0]) if items else None,
-        )
+        record_access(request.user, items, AccessEvent.Action.VIEW_MINUTES)
         managing = forums_managed_by(user=request.user).filter(pk=session.forum_id).exists()
         agencies = Agency.objects.filter(forums=session.forum_id)
         record_forms = (
@@ -297,12 +292,7 @@ class MyTasksView(ProtectedView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         actions = list(selectors.my_open_actions(user=request.user))
-        record_access(
-            request.user,
-            actions,
-            AccessEvent.Action.VIEW_MINUTES,
-            model=type(actions[0]) if actions else None,
-        )
+        record_access(request.user, actions, AccessEvent.Action.VIEW_MINUTES)
         context = {"actions": actions, "sessions": selectors.upcoming_sessions(user=request.user)}
         return render(request, "coordination/my_tasks.html", context)
 

@@ -20,7 +20,7 @@ from forums.models import Membership
 from forums.selectors import forum_list_for, forums_managed_by
 from persons import selectors as person_selectors
 from persons import services as person_services
-from persons.models import Concern
+from persons.models import Concern, FocusPerson
 
 
 class PersonListView(ProtectedView):
@@ -45,9 +45,8 @@ class PersonListView(ProtectedView):
             return render(request, "coordination/person_list.html", context)
         details = {"search_criterion": f"q={query}"} if query else {}
         action = AccessEvent.Action.SEARCH if query else AccessEvent.Action.LIST_PERSONS
-        record_access(
-            request.user, persons, action, model=type(persons[0]) if persons else None, **details
-        )
+        # The model is named so that a search with no result is logged with its criterion too.
+        record_access(request.user, persons, action, model=FocusPerson, **details)
         context["persons"] = persons
         return render(request, "coordination/person_list.html", context)
 

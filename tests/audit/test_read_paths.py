@@ -218,3 +218,15 @@ def test_no_plaintext_in_audit_records(matrix_world, client):
     assert matrix_world.person.pseudonym in dump  # ... and only its pseudonym was recorded
     for plaintext in PLAINTEXTS:
         assert plaintext.lower() not in dump.lower(), plaintext
+
+
+@pytest.mark.django_db
+def test_a_page_search_without_results_is_logged_with_its_criterion(world, client):
+    client.force_login(world.school_member)
+
+    response = client.get("/personer/?q=INGEN-SAADAN")
+
+    assert response.status_code == 200
+    event = AccessEvent.objects.get(action=AccessEvent.Action.SEARCH)
+    assert event.search_criterion == "q=INGEN-SAADAN"
+    assert event.object_ids == []
