@@ -7,12 +7,19 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from accounts.models import Agency, Municipality, User
+from accounts.models import Agency, Municipality, PoliceDistrict, Region, User
 from accounts.roles import Role
 
 DEMO_PASSWORD = "Tvaers-demo-2026"  # noqa: S105 - printed by seed_demo and listed in README.md
 
-MUNICIPALITIES = [("101", "København"), ("461", "Odense")]
+# (code, name, police district, region)
+MUNICIPALITIES = [
+    ("101", "København", "Københavns Politi", "Region Hovedstaden"),
+    ("461", "Odense", "Fyns Politi", "Region Syddanmark"),
+]
+# The police serve their whole district, psychiatry its whole region.
+DISTRICT_AGENCIES = {"Københavns Politi", "Fyns Politi"}
+REGION_AGENCIES = {"Region Hovedstadens Psykiatri", "Psykiatrien i Region Syddanmark"}
 
 # (municipality code, agency name, kind, self-governing)
 AGENCIES = [
@@ -63,14 +70,28 @@ USERS = [
 def seed_accounts() -> list[DemoUser]:
     """Create or refresh the demo agencies and users; safe to run any number of times."""
     municipalities = {
-        code: Municipality.objects.update_or_create(code=code, defaults={"name": name})[0]
-        for code, name in MUNICIPALITIES
+        code: Municipality.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "police_district": PoliceDistrict.objects.get_or_create(name=district)[0],
+                "region": Region.objects.get_or_create(name=region)[0],
+            },
+        )[0]
+        for code, name, district, region in MUNICIPALITIES
     }
     agencies = {
         name: Agency.objects.update_or_create(
             municipality=municipalities[code],
             name=name,
-            defaults={"kind": kind, "is_self_governing": self_governing},
+            defaults={
+                "kind": kind,
+                "is_self_governing": self_governing,
+                "police_district": (
+                    municipalities[code].police_district if name in DISTRICT_AGENCIES else None
+                ),
+                "region": municipalities[code].region if name in REGION_AGENCIES else None,
+            },
         )[0]
         for code, name, kind, self_governing in AGENCIES
     }
@@ -85,7 +106,8 @@ def seed_accounts() -> list[DemoUser]:
                 "is_staff": demo.role == Role.ADMIN,
             },
         )
-        user.set_password(DEMO_PASSWORD)
-        user.save(update_fields=["password"])
+        if not user.check_password(DEMO_PASSWORD):  # a re-run is no password reset to record
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
         user.groups.set([Group.objects.get(name=demo.role.value)])
     return USERS

@@ -1,6 +1,10 @@
+from typing import Any
+
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
+
+from accounts.models import ROLE_CONFLICT_MESSAGE, User, roles_conflict
 
 
 class LoginForm(AuthenticationForm):
@@ -20,3 +24,25 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("E-mail eller adgangskode er forkert."),
         "inactive": _("Brugeren er deaktiveret. Kontakt din administrator."),
     }
+
+
+class AccountChangeForm(UserChangeForm[User]):
+    """The admin's form for a user. ``actor`` (set by the admin) may not change their own
+    roles, agency or access flags, and no account holds a content-blind role together with a
+    content role; the audit app's receivers refuse both again below the form."""
+
+    actor: User | None = None
+    SELF_LOCKED = frozenset({"agency", "groups", "is_active", "is_staff", "is_superuser"})
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        if self.actor is not None and self.actor.pk == self.instance.pk:
+            for name in sorted(self.SELF_LOCKED.intersection(self.changed_data)):
+                self.add_error(
+                    name, _("Du kan ikke ændre dine egne roller, din myndighed eller din adgang.")
+                )
+        groups = cleaned.get("groups")
+        if groups is not None and roles_conflict(group.name for group in groups):
+            self.add_error("groups", ROLE_CONFLICT_MESSAGE)
+        return cleaned

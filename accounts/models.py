@@ -1,16 +1,51 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
+from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import connection, models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import Role
+
+
+class PoliceDistrict(models.Model):
+    """A police district (politikreds): groups the municipalities one police force serves."""
+
+    name = models.CharField(_("navn"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("politikreds")
+        verbose_name_plural = _("politikredse")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Region(models.Model):
+    """A region: runs the psychiatry that serves its municipalities."""
+
+    name = models.CharField(_("navn"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regioner")
+
+    def __str__(self) -> str:
+        return self.name
+
 
 class Municipality(models.Model):
-    """A Danish municipality (kommune); forums and agencies belong to one."""
+    """A Danish municipality (kommune); forums and agencies belong to one. It lies in one police
+    district and one region, whose agencies may take part in its forums."""
 
     code = models.CharField(
         _("kommunekode"),
@@ -19,6 +54,22 @@ class Municipality(models.Model):
         validators=[RegexValidator(r"^\d{3}$", _("Kommunekoden er tre cifre."))],
     )
     name = models.CharField(_("navn"), max_length=100, unique=True)
+    police_district = models.ForeignKey(
+        PoliceDistrict,
+        on_delete=models.PROTECT,
+        related_name="municipalities",
+        null=True,
+        blank=True,
+        verbose_name=_("politikreds"),
+    )
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        related_name="municipalities",
+        null=True,
+        blank=True,
+        verbose_name=_("region"),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -29,8 +80,22 @@ class Municipality(models.Model):
         return self.name
 
 
+class AgencyQuerySet(models.QuerySet["Agency"]):
+    def serving(self, municipality: Municipality) -> AgencyQuerySet:
+        """Agencies that may take part in the forums of ``municipality``: its own, and those
+        serving its whole police district or region."""
+        served = Q(municipality_id=municipality.pk)
+        if municipality.police_district_id is not None:
+            served |= Q(police_district_id=municipality.police_district_id)
+        if municipality.region_id is not None:
+            served |= Q(region_id=municipality.region_id)
+        return self.filter(served)
+
+
 class Agency(models.Model):
-    """An authority or institution whose staff sit in the forums (myndighed)."""
+    """An authority or institution whose staff sit in the forums (myndighed). It belongs to one
+    municipality (its seat) and may serve a whole police district (the police) or region
+    (psychiatry); it then takes part in the forums of every municipality there."""
 
     class Kind(models.TextChoices):
         POLITI = "politi", _("Politi")
@@ -47,6 +112,24 @@ class Agency(models.Model):
     )
     # § 115 stk. 3: a self-governing institution discloses on its own paragraph.
     is_self_governing = models.BooleanField(_("selvejende institution"), default=False)
+    police_district = models.ForeignKey(
+        PoliceDistrict,
+        on_delete=models.PROTECT,
+        related_name="agencies",
+        null=True,
+        blank=True,
+        verbose_name=_("betjener politikreds"),
+    )
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        related_name="agencies",
+        null=True,
+        blank=True,
+        verbose_name=_("betjener region"),
+    )
+
+    objects = AgencyQuerySet.as_manager()
 
     class Meta:
         ordering = ["municipality__name", "name"]
@@ -58,6 +141,67 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        changed = self.locked_field_changes()
+        if changed:
+            raise ValidationError(dict.fromkeys(changed, AGENCY_LOCKED_MESSAGE))
+        super().save(*args, **kwargs)
+
+    def serves(self, municipality: Municipality) -> bool:
+        return (
+            self.municipality_id == municipality.pk
+            or (
+                (self.police_district_id is not None)
+                and self.police_district_id == municipality.police_district_id
+            )
+            or (self.region_id is not None and self.region_id == municipality.region_id)
+        )
+
+    # The police purpose lock and the § 115 paragraph of every disclosure follow from these, so
+    # they stay as they are once the agency has users or disclosures (make a new agency instead).
+    LOCKED_FIELDS: ClassVar[dict[str, str]] = {  # field name -> column
+        "kind": "kind",
+        "is_self_governing": "is_self_governing",
+        "municipality": "municipality_id",
+    }
+
+    def clean(self) -> None:
+        super().clean()
+        changed = self.locked_field_changes()
+        if changed:
+            raise ValidationError(dict.fromkeys(changed, AGENCY_LOCKED_MESSAGE))
+
+    def locked_field_changes(self) -> list[str]:
+        """The locked fields this (unsaved) state changes, if the agency is in use."""
+        if self._state.adding or self.pk is None:
+            return []
+        columns = self.LOCKED_FIELDS
+        stored = Agency._default_manager.filter(pk=self.pk).values(*columns.values()).first()
+        if stored is None:
+            return []
+        changed = [name for name, col in columns.items() if getattr(self, col) != stored[col]]
+        return changed if changed and self.in_use() else []
+
+    def in_use(self) -> bool:
+        """The agency has users, or disclosed or received information (audit.Disclosure)."""
+        if self.users.exists():
+            return True
+        # accounts imports no audit code: the disclosure table is looked up by its label.
+        disclosures = apps.get_model("audit", "Disclosure")._default_manager
+        if disclosures.filter(from_agency_id=self.pk).exists():
+            return True
+        if connection.features.supports_json_field_contains:
+            return bool(disclosures.filter(to_agency_ids__contains=[self.pk]).exists())
+        # SQLite (make run) has no JSON containment: read the recipient lists instead.
+        recipients = disclosures.values_list("to_agency_ids", flat=True)
+        return any(self.pk in ids for ids in recipients.iterator())
+
+
+AGENCY_LOCKED_MESSAGE = _(
+    "Kan ikke ændres, når myndigheden har brugere eller videregivelser. "
+    "Opret en ny myndighed i stedet."
+)
 
 
 class UserManager(BaseUserManager["User"]):
@@ -122,6 +266,21 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+CONTENT_BLIND_ROLES = frozenset({Role.DPO.value, Role.ADMIN.value})
+CONTENT_ROLES = frozenset({Role.COORDINATOR.value, Role.MEMBER.value})
+ROLE_CONFLICT_MESSAGE = _(
+    "En databeskyttelsesrådgiver eller systemadministrator kan ikke også være koordinator "
+    "eller medlem."
+)
+
+
+def roles_conflict(names: Iterable[str]) -> bool:
+    """A content-blind role (DPO, administrator) never goes with a content role on one
+    account: the blind role would otherwise be a way into content (and out of sight)."""
+    held = set(names)
+    return bool(held & CONTENT_BLIND_ROLES and held & CONTENT_ROLES)
 
 
 def acting_user(request: Any) -> User:

@@ -6,7 +6,7 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit"
 
     def ready(self) -> None:
-        from audit import registry, services
+        from audit import receivers, registry, services
         from core import permissions
 
         registry.register_all()
@@ -14,3 +14,4 @@ class AuditConfig(AppConfig):
             services.on_objects_accessed, dispatch_uid="audit-access"
         )
         permissions.access_denied.connect(services.on_access_denied, dispatch_uid="audit-denied")
+        receivers.connect()  # changes to accounts: the AccountEvent chain

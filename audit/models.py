@@ -1,5 +1,6 @@
-"""Audit records: who read what (AccessEvent) and what went from which agency to which under
-which § 115 basis (Disclosure). Metadata only: ids, pseudonyms and reasons, never content.
+"""Audit records: who read what (AccessEvent), what went from which agency to which under
+which § 115 basis (Disclosure) and who changed which account (AccountEvent). Metadata only:
+ids, pseudonyms and reasons, never content.
 
 Domain objects are referenced by content type and id (audit imports no domain app).
 """
@@ -161,6 +162,56 @@ class Disclosure(ChainedRecord):
         return f"Videregivelse {self.pk}"
 
 
+class AccountEvent(ChainedRecord):
+    """A change to an account: password, roles, agency, access flags or a forum membership.
+    Ids and role names only, never a password or its hash. ``actor`` is empty for changes made
+    outside a request (console, migration)."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Oprettet")
+        PASSWORD_CHANGED = "password_changed", _("Adgangskode ændret")
+        ROLES_CHANGED = "roles_changed", _("Roller ændret")
+        PERMISSIONS_CHANGED = "permissions_changed", _("Rettigheder ændret")
+        AGENCY_CHANGED = "agency_changed", _("Myndighed ændret")
+        ACTIVATED = "activated", _("Aktiveret")
+        DEACTIVATED = "deactivated", _("Deaktiveret")
+        STAFF_CHANGED = "staff_changed", _("Adgang til administration ændret")
+        SUPERUSER_CHANGED = "superuser_changed", _("Superbruger ændret")
+        MEMBERSHIP_ADDED = "membership_added", _("Medlemskab tilføjet")
+        MEMBERSHIP_ENDED = "membership_ended", _("Medlemskab afsluttet")
+        MEMBERSHIP_CHANGED = "membership_changed", _("Medlemskab ændret")
+
+    occurred_at = models.DateTimeField(_("tidspunkt"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    actor_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, related_name="+")
+    target = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("bruger"),
+    )
+    action = models.CharField(_("handling"), max_length=32, choices=Action.choices)
+    details = models.JSONField(_("detaljer"), default=dict)
+    request_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    CHAIN = "account_event"
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("kontoændring")
+        verbose_name_plural = _("kontoændringer")
+        indexes = [
+            models.Index(fields=["target", "-occurred_at"], name="account_target_idx"),
+            models.Index(fields=["actor", "-occurred_at"], name="account_actor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} på {self.target_id} af {self.actor_id}"
+
+
 class Checkpoint(models.Model):
     """A signed statement of a chain's head at a moment: truncating the tail after it, even
     with the head row rewritten, is caught by anyone holding the public key."""
@@ -202,3 +253,20 @@ class SpotCheck(models.Model):
 
     def __str__(self) -> str:
         return f"Stikprøve {self.access_event_id}"
+
+
+class PseudonymAlias(models.Model):
+    """A pseudonym a person was known by before (the kind-revealing ones were renamed once):
+    the DPO's history of a person looked up by an old name stays whole, while the audit rows,
+    which are never rewritten, keep the name they were written with."""
+
+    pseudonym = models.CharField(_("pseudonym"), max_length=32, unique=True)
+    person_id = models.BigIntegerField(_("person"))
+    created_at = models.DateTimeField(_("oprettet"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tidligere pseudonym")
+        verbose_name_plural = _("tidligere pseudonymer")
+
+    def __str__(self) -> str:
+        return self.pseudonym

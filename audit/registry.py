@@ -14,6 +14,8 @@ from django.apps import apps
 # label -> (fields excluded from the change log, many-to-many fields to log)
 AUDITED: dict[str, tuple[list[str], list[str]]] = {
     "accounts.Municipality": ([], []),
+    "accounts.PoliceDistrict": ([], []),
+    "accounts.Region": ([], []),
     "accounts.Agency": ([], []),
     "accounts.User": (["password", "last_login"], ["groups"]),
     "forums.Forum": ([], ["agencies"]),
@@ -21,7 +23,8 @@ AUDITED: dict[str, tuple[list[str], list[str]]] = {
     "persons.FocusPerson": (["data_key"], []),
     "persons.Identity": (["name", "cpr", "birth_date", "address", "cpr_index"], []),
     "persons.CaseFile": (["data_key"], []),
-    "persons.Concern": (["description"], []),
+    "persons.Concern": (["description", "source_reason"], []),
+    "persons.PersonGrant": (["reason"], []),
     "persons.IdentityReveal": ([], []),
     "coordination.Note": (["body"], []),
     "coordination.ForumSession": ([], []),

@@ -3,24 +3,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Agency, User
 from audit.models import (
     AccessEvent,
     AccessEventSubject,
+    AccountEvent,
     ChainedRecord,
     ChainHead,
     Checkpoint,
     Disclosure,
 )
 from core import crypto, request_context
-from core.permissions import AnyUser
+from core.models import Notification
+from core.permissions import ROLE_DPO, AnyUser
 
 
 def append(record: ChainedRecord) -> ChainedRecord:
@@ -125,6 +129,59 @@ def disclosure_record(
     )
     append(disclosure)
     return disclosure
+
+
+@transaction.atomic
+def account_event_record(
+    *,
+    actor: AnyUser | None,
+    target: User,
+    action: str,
+    details: Mapping[str, Any] | None = None,
+    notify_municipality_ids: Iterable[int] = (),
+) -> AccountEvent:
+    """One change to ``target``'s account. ``details`` holds ids, flags and role names, never a
+    password or its hash. Unless the account holder made the change, the DPOs of the account's
+    municipality (and of ``notify_municipality_ids``, e.g. the agency it left) are told."""
+    meta = request_context.current()
+    user = actor if isinstance(actor, User) and actor.is_authenticated else None
+    event = AccountEvent(
+        actor_id=user.pk if user else None,
+        actor_agency_id=user.agency_id if user else None,
+        target_id=target.pk,
+        action=action,
+        details=dict(details or {}),
+        request_id=meta.request_id if meta else "",
+        ip_address=meta.ip_address if meta else None,
+    )
+    append(event)
+    if user is None or user.pk != target.pk:
+        _notify_account_change(event, user, target, set(notify_municipality_ids))
+    return event
+
+
+def _notify_account_change(
+    event: AccountEvent, actor: User | None, target: User, municipality_ids: set[int]
+) -> None:
+    agency = Agency.objects.filter(pk=target.agency_id).first() if target.agency_id else None
+    if agency is not None:
+        municipality_ids.add(agency.municipality_id)
+    dpos = User.objects.filter(groups__name=ROLE_DPO, is_active=True)
+    if municipality_ids:
+        dpos = dpos.filter(agency__municipality_id__in=municipality_ids)
+    # else: an account outside the agencies (a system administrator) serves every municipality.
+    message = gettext("%(action)s for %(target)s (%(agency)s) af %(actor)s.") % {
+        "action": AccountEvent.Action(event.action).label,
+        "target": target.full_name or target.email,
+        "agency": agency.name if agency else "-",
+        "actor": actor.full_name if actor else gettext("systemet"),
+    }
+    link = reverse("audit:user-history", args=[target.pk])
+    recipients = set(dpos.values_list("pk", flat=True)) - {actor.pk if actor else None}
+    Notification.objects.bulk_create(
+        Notification(recipient_id=pk, kind="account_changed", message=message[:500], link=link)
+        for pk in sorted(recipients)
+    )
 
 
 def on_objects_accessed(

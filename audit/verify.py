@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from audit.models import GENESIS_HASH, AccessEvent, ChainedRecord, ChainHead, Checkpoint, Disclosure
+from audit.models import (
+    GENESIS_HASH,
+    AccessEvent,
+    AccountEvent,
+    ChainedRecord,
+    ChainHead,
+    Checkpoint,
+    Disclosure,
+)
 from core import crypto
 
-CHAINS: list[type[ChainedRecord]] = [AccessEvent, Disclosure]
+# Checked in this order; a new chain goes at the end. Beat signs each (audit.tasks).
+CHAINS: list[type[ChainedRecord]] = [AccessEvent, Disclosure, AccountEvent]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from coordination.api import meetings as meetings_api
 from coordination.api.views import CaseFileNotesViewSet, NoteViewSet
 from core.api_views import NotificationListView
 from forums.api.views import ForumViewSet, MembershipViewSet, MeView
+from persons.api.grants import PersonGrantsViewSet, PersonGrantViewSet
 from persons.api.views import CaseFileViewSet, ConcernViewSet, PersonViewSet
 
 router = SimpleRouter(use_regex_path=False)
@@ -17,6 +18,7 @@ router.register("memberships", MembershipViewSet, basename="membership")
 router.register("concerns", ConcernViewSet, basename="concern")
 router.register("persons", PersonViewSet, basename="person")
 router.register("case-files", CaseFileViewSet, basename="case-file")
+router.register("person-grants", PersonGrantViewSet, basename="person-grant")
 router.register("notes", NoteViewSet, basename="note")
 router.register("sessions", meetings_api.SessionViewSet, basename="session")
 router.register("agenda-items", meetings_api.AgendaItemViewSet, basename="agenda-item")
@@ -53,6 +55,11 @@ urlpatterns = [
         "plans/<int:plan_pk>/actions/",
         meetings_api.PlanActionsViewSet.as_view({"get": "list", "post": "create"}),
         name="plan-actions",
+    ),
+    path(
+        "persons/<int:person_pk>/grants/",
+        PersonGrantsViewSet.as_view({"get": "list", "post": "create"}),
+        name="person-grants",
     ),
     path("my/actions/", meetings_api.MyActionsViewSet.as_view({"get": "list"}), name="my-actions"),
     *router.urls,

@@ -55,6 +55,10 @@ app.conf.update(
             "task": "audit.tasks.record_checkpoints",
             "schedule": crontab(minute="7"),
         },
+        "person-grant-sweep": {
+            "task": "persons.tasks.expire_person_grants",
+            "schedule": crontab(minute="*/15"),
+        },
     },
 )
 app.autodiscover_tasks()

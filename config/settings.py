@@ -253,6 +253,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON only (api.md), bounded in size (DATA_UPLOAD_MAX_MEMORY_SIZE) and depth, no NUL.
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.BoundedJSONParser"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tværs API",
@@ -303,6 +305,8 @@ LOGGING = {
 
 # How long a revealed identity stays visible to the user who revealed it.
 IDENTITY_REVEAL_MINUTES = env.int("IDENTITY_REVEAL_MINUTES", default=30)
+# A per-person grant (read access for one user outside the forum) lasts at most this long.
+PERSON_GRANT_MAX_DAYS = env.int("PERSON_GRANT_MAX_DAYS", default=90)
 # Reminders of plan actions (coordination.reminders): days before the due date, days overdue
 # before the chair is told, and the daily sweep's time (Europe/Copenhagen).
 REMINDER_DAYS_BEFORE = env.int("REMINDER_DAYS_BEFORE", default=3)
@@ -314,3 +318,24 @@ REMINDER_SWEEP_MINUTE: str = env.str("REMINDER_SWEEP_MINUTE", default="0")
 GUEST_ACCESS_DAYS = env.int("GUEST_ACCESS_DAYS", default=7)
 # Absolute address of the site, for links in emails (which carry a pseudonym and a link only).
 SITE_URL: str = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+
+def _dpo_municipalities(name: str) -> dict[str, frozenset[str]]:
+    """``email=code,code;email=*`` -> {email: codes}; "*" means every municipality."""
+    try:
+        raw: dict[str, list[str]] = env.dict(name, cast={"value": list}, default={})
+    except (IndexError, ValueError):
+        _refuse(f"{name} must read email=code,code;email=* (e.g. dpo@ssp.dk=101,147).")
+    parsed: dict[str, frozenset[str]] = {}
+    for email, codes in raw.items():
+        cleaned = frozenset(code.strip() for code in codes if code.strip())
+        if "@" not in email or not cleaned or not all(c == "*" or c.isdigit() for c in cleaned):
+            _refuse(f"{name}: {email.strip()!r} needs an email and municipality codes or *.")
+        parsed[email.strip().lower()] = cleaned
+    return parsed
+
+
+# A DPO sees the audit records of their own agency's municipality (audit.selectors.Scope).
+# A DPO shared by several municipalities is named here with the extra municipality codes,
+# or "*" for all of them: "dpo@ssp-fælles.dk=101,147;revisor@kl.dk=*".
+AUDIT_DPO_MUNICIPALITIES = _dpo_municipalities("AUDIT_DPO_MUNICIPALITIES")

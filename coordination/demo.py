@@ -12,7 +12,12 @@ from coordination.services import note_create
 from forums.models import Forum, ForumKind, Membership
 from forums.rules import DEFAULT_AGE_BANDS
 from persons.models import CaseFile
-from persons.services import IdentityInput, casefile_update, concern_register
+from persons.services import (
+    IdentityInput,
+    casefile_update,
+    concern_register,
+    person_find_by_cpr,
+)
 
 KK, ODENSE = "101", "461"
 
@@ -210,6 +215,9 @@ def seed_domain() -> int:
         ).count() >= sum(1 for p in PERSONS if p[0] == forum_name):
             continue
         reporter = _user(reporter_prefix)
+        known = person_find_by_cpr(forum=forum, cpr=cpr)
+        if known is not None and known.case_files.filter(forum=forum).exists():
+            continue  # seeded by an earlier run
         result = concern_register(
             actor=reporter,
             forum=forum,
@@ -217,10 +225,9 @@ def seed_domain() -> int:
             categories=categories,
             description=text,
             source_agency=Agency.objects.get(users=reporter),
+            necessity="Forummet skal kende bekymringen for at kunne forebygge kriminalitet i tide.",
             ksp_letter=letter,
         )
-        if result.duplicate_of:
-            continue
         added += 1
         case_file = result.concern.case_file
         note_create(

@@ -79,6 +79,12 @@ class CaseFileOpenForm(DesignSystemFormMixin, forms.Form):
     ksp_letter = forms.ChoiceField(
         label=_("KSP-litra"), required=False, choices=[("", "—"), *CaseFile.KspLetter.choices]
     )
+    necessity = forms.CharField(
+        label=_("Hvorfor skal forummet kende personen?"),
+        max_length=1000,
+        help_text=_("Det er en videregivelse efter § 115 og logges (mindst 20 tegn)."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args: Any, forums: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -163,3 +169,34 @@ class HandoverForm(DesignSystemFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=NECESSITY_HELP,
     )
+
+
+class GrantCaseFileField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A case file named by its forum (the forum the grant is given from)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.forum.name)
+
+
+class PersonGrantForm(DesignSystemFormMixin, forms.Form):
+    """Give one named user outside the forum read access to the person for a limited time."""
+
+    case_file = GrantCaseFileField(queryset=CaseFile.objects.none(), label=_("Fra forum"))
+    email = forms.EmailField(label=_("Modtagerens e-mail"), max_length=254)
+    expires_at = forms.DateField(
+        label=_("Adgang til og med"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reason = forms.CharField(
+        label=_("Begrundelse"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Hvorfor er adgangen nødvendig? Modtageren ser personens pseudonym og helhedsplanen, "
+            "ikke identitet, bekymringer, notater eller referater. Skriv ikke personoplysninger her."
+        ),
+    )
+
+    def __init__(self, *args: Any, case_files: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["case_file"].queryset = case_files  # type: ignore[attr-defined]

@@ -1,7 +1,8 @@
 """Handover lists (overlevering): the police member uploads the list drawn from the daily
 reports for an SSP forum. Every row becomes a concern on the person found by CPR blind index
 (or a new person); a single bad row fails the whole upload, reported line by line, and nothing
-is kept. The upload is a disclosure from the police to the forum, one record per person."""
+is kept. Each row is a disclosure from the police to the forum, recorded by concern_register,
+and matched silently: the result says nothing about which persons were already known."""
 
 from __future__ import annotations
 
@@ -15,10 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Agency, User
-from audit.services import disclosure_record
-from coordination.services import receiving_agency_ids
 from forums.models import Forum, ForumKind
-from forums.rules import derive_basis
 from persons.categories import category_choices
 from persons.services import ConcernResult, IdentityInput, concern_register, require_reason
 
@@ -90,7 +88,6 @@ def handover_upload(
         "necessity",
         _("Begrund nødvendigheden af at videregive listen (mindst 20 tegn)."),
     )
-    basis = derive_basis(agency=agency, forum_kind=forum.kind)
     errors: list[LineError] = []
     results: list[ConcernResult] = []
     for line, row in _rows(content):
@@ -113,6 +110,8 @@ def handover_upload(
                     description=_("Fra politiets døgnrapport %(d)s (overleveringsliste).")
                     % {"d": day.isoformat()},
                     source_agency=agency,
+                    necessity=necessity,
+                    channel="overleveringsliste",
                 )
         except ValidationError as exc:
             messages = (
@@ -125,19 +124,4 @@ def handover_upload(
         results.append(result)
     if errors:
         raise HandoverRejected(errors)
-    receivers = receiving_agency_ids(results[0].concern.case_file) if results else set()
-    for result in results:
-        disclosure_record(
-            actor=actor,
-            from_agency=agency,
-            to_agency_ids=receivers,
-            forum_id=forum.pk,
-            source=result.concern,
-            person_id=result.person.pk,
-            person_pseudonym=result.person.pseudonym,
-            paragraph=basis.paragraph,
-            cooperation=basis.cooperation,
-            necessity=necessity,
-            data_categories=["overleveringsliste", *result.concern.categories],
-        )
     return results

@@ -17,6 +17,7 @@ from coordination import handover, meetings, plans, selectors
 from coordination.forms import ActionForm, HandoverForm, PlanForm, RecordForm, SessionForm
 from core.exceptions import Conflict
 from core.forms import add_service_errors
+from core.params import bad_request, int_param
 from core.permissions import ProtectedView, record_access
 from forums import selectors as forum_selectors
 from forums.models import Membership
@@ -268,12 +269,15 @@ class PlanView(ProtectedView):
 class ActionStatusView(ProtectedView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         found = selectors.action_get_for(user=request.user, pk=pk, action="change")
-        version = request.POST.get("version", "")
+        try:
+            version = int_param(request.POST.get("version"), "version")
+        except ValidationError as error:
+            return bad_request(error)
         try:
             plans.action_update(
                 actor=acting_user(request),
                 action=found,
-                version=int(version) if version.isdigit() else -1,
+                version=-1 if version is None else version,  # missing: stale, says so
                 status=request.POST.get("status") or None,
             )
         except Conflict:
@@ -325,13 +329,11 @@ class HandoverView(ProtectedView):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                new = sum(1 for r in results if r.duplicate_of is None)
+                # No count of "new persons": how many were already known is itself sensitive.
                 messages.success(
                     request,
-                    _(
-                        "%(n)s bekymringer registreret (%(new)s nye personer). Videregivelsen er logget."
-                    )
-                    % {"n": len(results), "new": new},
+                    _("%(n)s bekymringer registreret. Videregivelsen er logget.")
+                    % {"n": len(results)},
                 )
                 return redirect("persons:forum-detail", pk=forum.pk)
         context = {"forum": forum, "form": form, "line_errors": line_errors}
@@ -360,7 +362,10 @@ class GuestInviteView(ProtectedView):
         item = selectors.item_get_for(user=request.user, pk=pk)
         try:
             meetings.guest_invite(
-                actor=acting_user(request), item=item, email=request.POST.get("email", "")
+                actor=acting_user(request),
+                item=item,
+                email=request.POST.get("email", ""),
+                necessity=request.POST.get("necessity", ""),
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -376,16 +381,17 @@ class AgendaEditView(ProtectedView):
         session = selectors.session_get_for(user=request.user, pk=pk, action="change")
         actor = acting_user(request)
         try:
+            case_file_id = int_param(request.POST.get("case_file"), "case_file")
+            item_id = int_param(request.POST.get("item"), "item")
+        except ValidationError as error:
+            return bad_request(error)
+        try:
             operation = request.POST.get("operation", "")
             if operation == "add":
-                case_file = selectors.casefile_get_for(
-                    user=request.user, pk=request.POST.get("case_file", "")
-                )
+                case_file = selectors.casefile_get_for(user=request.user, pk=case_file_id)
                 meetings.agenda_add(actor=actor, session=session, case_file=case_file)
             elif operation in {"remove", "up", "down"}:
-                item = selectors.item_get_for(
-                    user=request.user, pk=request.POST.get("item", ""), action="change"
-                )
+                item = selectors.item_get_for(user=request.user, pk=item_id, action="change")
                 if item.session_id != session.pk:
                     raise ValidationError(_("Punktet hører til et andet møde."))
                 if operation == "remove":

@@ -22,7 +22,12 @@ from core.permissions import sees_no_content
 from forums.models import Forum, Membership
 from forums.rules import derive_basis
 from persons.models import CaseFile, Concern
-from persons.services import casefile_touch, require_reason
+from persons.services import (
+    NECESSITY_MESSAGE,
+    casefile_disclosure_record,
+    casefile_touch,
+    require_reason,
+)
 
 MAX_MINUTES = 50_000
 
@@ -61,6 +66,9 @@ def agenda_proposal(*, forum: Forum, day: datetime.date) -> list[tuple[CaseFile,
     return list(proposal.values())
 
 
+MAX_PLANNING_DAYS = 2 * 366
+
+
 @transaction.atomic
 def session_create(
     *, actor: User, forum: Forum, starts_at: datetime.datetime, location: str = ""
@@ -69,6 +77,9 @@ def session_create(
     proposed agenda."""
     if starts_at < timezone.now() - datetime.timedelta(days=1):
         raise ValidationError({"starts_at": [_("Mødet kan ikke planlægges i fortiden.")]})
+    if starts_at > timezone.now() + datetime.timedelta(days=MAX_PLANNING_DAYS):
+        # Far-future dates overflow every date computed from them (guest access, reminders).
+        raise ValidationError({"starts_at": [_("Mødet kan højst planlægges to år frem.")]})
     session = ForumSession.objects.create(
         forum=forum, starts_at=starts_at, location=location.strip()[:200], created_by=actor
     )
@@ -251,9 +262,11 @@ class StaleVersion(Conflict):
 
 
 @transaction.atomic
-def guest_invite(*, actor: User, item: AgendaItem, email: str) -> AgendaGuest:
+def guest_invite(*, actor: User, item: AgendaItem, email: str, necessity: str) -> AgendaGuest:
     """The chair invites a non-member to one item; access lasts to the session day plus
-    GUEST_ACCESS_DAYS and ends by itself. The guest is notified with a link."""
+    GUEST_ACCESS_DAYS and ends by itself (or when the case file closes). The guest is notified
+    with a link. The guest will read the item's minutes and the person's plan: a disclosure from
+    the chair's agency to the guest's, recorded with the necessity reason."""
     session = item.session
     if (
         not Membership.objects.current()
@@ -263,15 +276,30 @@ def guest_invite(*, actor: User, item: AgendaItem, email: str) -> AgendaGuest:
         raise PermissionDenied(_("Kun forummets formand kan invitere gæster."))
     _require_open(session)
     guest = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
-    if guest is None or guest.agency_id is None or sees_no_content(guest):
+    if (
+        guest is None
+        or guest.agency is None
+        or sees_no_content(guest)
+        or not guest.agency.serves(session.forum.municipality)
+    ):
+        # One answer for "no such user" and "not of this municipality": existence is no secret
+        # to leak to a chair of another municipality.
         raise ValidationError({"email": [_("Der findes ingen aktiv medarbejder med den e-mail.")]})
+    necessity = require_reason(necessity, "necessity", NECESSITY_MESSAGE)
+    if actor.agency is None:
+        raise PermissionDenied(_("Du er ikke knyttet til en myndighed."))
     if Membership.objects.current().filter(user=guest, forum_id=session.forum_id).exists():
         raise ValidationError(
             {"email": [_("Personen er medlem af forummet og skal ikke inviteres.")]}
         )
-    valid_until = timezone.localtime(session.starts_at).date() + datetime.timedelta(
-        days=settings.GUEST_ACCESS_DAYS
-    )
+    try:
+        valid_until = timezone.localtime(session.starts_at).date() + datetime.timedelta(
+            days=settings.GUEST_ACCESS_DAYS
+        )
+    except OverflowError:  # a session at the very end of the calendar (year 9999)
+        raise ValidationError(
+            {"session": [_("Mødets dato ligger for langt ude i fremtiden til at invitere gæster.")]}
+        ) from None
     invitation, created = AgendaGuest.objects.get_or_create(
         item=item, user=guest, defaults={"invited_by": actor, "valid_until": valid_until}
     )
@@ -283,5 +311,14 @@ def guest_invite(*, actor: User, item: AgendaItem, email: str) -> AgendaGuest:
         message=_("Du er inviteret som gæst til et punkt om %(p)s i %(f)s.")
         % {"p": item.case_file.person.pseudonym, "f": session.forum.name},
         link=reverse("coordination:item-detail", args=[item.pk]),
+    )
+    casefile_disclosure_record(
+        actor=actor,
+        from_agency=actor.agency,
+        case_file=item.case_file,
+        source=invitation,
+        necessity=necessity,
+        data_categories=["referat", "helhedsplan"],
+        to_agency_ids={guest.agency.pk},
     )
     return invitation

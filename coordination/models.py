@@ -12,7 +12,7 @@ from accounts.models import Agency
 from core.fields import EncryptedModel, EncryptedTextField
 from core.permissions import AnyUser, sees_no_content
 from forums.models import Forum
-from persons.models import CaseFile, member_forum_ids
+from persons.models import CaseFile, granted_case_file_ids, member_forum_ids
 
 
 class NoteQuerySet(models.QuerySet["Note"]):
@@ -120,11 +120,20 @@ class ForumSession(models.Model):
         return self.status == self.Status.APPROVED
 
 
+def current_invitations(user: AnyUser) -> models.QuerySet[AgendaGuest, Any]:
+    """The guest rule, in one place: the user's invitations that still give access, i.e. not
+    past ``valid_until`` and on a case file that is still open (closing it ends guest access
+    at once, as it ends the members')."""
+    return AgendaGuest.objects.filter(
+        user_id=user.pk or 0,
+        valid_until__gte=timezone.localdate(),
+        item__case_file__closed_at__isnull=True,
+    )
+
+
 def guest_case_file_ids(user: AnyUser) -> models.QuerySet[Any, Any]:
     """Case files on whose agenda item the user is an invited guest, while the invitation runs."""
-    return AgendaGuest.objects.filter(
-        user_id=user.pk or 0, valid_until__gte=timezone.localdate()
-    ).values("item__case_file_id")
+    return current_invitations(user).values("item__case_file_id")
 
 
 class AgendaItemQuerySet(models.QuerySet["AgendaItem"]):
@@ -135,8 +144,8 @@ class AgendaItemQuerySet(models.QuerySet["AgendaItem"]):
         members = Q(session__in=ForumSession.objects.restrict(user, action))
         if action != "view" or sees_no_content(user):
             return open_items.filter(members)
-        guests = Q(guests__user_id=user.pk or 0, guests__valid_until__gte=timezone.localdate())
-        return open_items.filter(members | guests).distinct()
+        guests = Q(pk__in=current_invitations(user).values("item_id"))
+        return open_items.filter(members | guests)
 
 
 class AgendaItem(EncryptedModel):
@@ -239,11 +248,13 @@ class MinutesRevision(EncryptedModel):
 
 class PlanQuerySet(models.QuerySet["Plan"]):
     def restrict(self, user: AnyUser, action: str = "view") -> PlanQuerySet:
-        """Plans of visible case files; an invited guest sees the plan of their item's person."""
+        """Plans of visible case files; an invited guest sees the plan of their item's person,
+        a per-person grantee the plan of the granting case file (read-only)."""
         visible = Q(case_file__in=CaseFile.objects.restrict(user, action))
         if action != "view" or sees_no_content(user):
             return self.filter(visible)
-        return self.filter(visible | Q(case_file_id__in=guest_case_file_ids(user)))
+        guests = Q(case_file_id__in=guest_case_file_ids(user))
+        return self.filter(visible | guests | Q(case_file_id__in=granted_case_file_ids(user)))
 
 
 class Plan(EncryptedModel):
@@ -375,6 +386,7 @@ class ReminderSent(models.Model):
         DUE = "due", _("På dagen")
         OVERDUE = "overdue", _("Overskredet")
         ESCALATED = "escalated", _("Eskaleret til formand")
+        OWNER_LEFT = "owner_left", _("Formand orienteret: ejeren har forladt forummet")
 
     action = models.ForeignKey(PlanAction, on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField(max_length=16, choices=Kind.choices)

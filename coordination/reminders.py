@@ -2,7 +2,11 @@
 the database, claims each action with SELECT ... FOR UPDATE SKIP LOCKED (two workers never
 handle the same one), and records every delivery under a unique (action, kind, due date), so a
 second sweep, a lost message or a restarted worker sends nothing twice. Task arguments are
-never text; emails carry a pseudonym and a link, never identity or content."""
+never text; emails carry a pseudonym and a link, never identity or content.
+
+Only current members hear anything: every email and notification goes to users with a
+membership in force (on the sweep's day) in the forum it is about. A former member's open
+action is not reminded; its forum's chair is told once that the owner has left."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +34,10 @@ from forums.models import Membership
 from persons.models import CaseFile
 
 logger = logging.getLogger(__name__)
+
+# The chair's notice that an open action's owner has left the forum, recorded in ReminderSent
+# under this kind (one per action and due date) like every other reminder.
+OWNER_LEFT = ReminderSent.Kind.OWNER_LEFT
 
 
 @contextlib.contextmanager
@@ -65,10 +74,27 @@ def kinds_due(action: PlanAction, today: datetime.date) -> list[str]:
     return kinds
 
 
-def _recipients(action: PlanAction, kind: str) -> tuple[int, ...]:
-    if kind != ReminderSent.Kind.ESCALATED:
+def _owner_is_member(today: datetime.date) -> Exists:
+    """For a PlanAction queryset: the owner holds a membership of the action's forum today."""
+    return Exists(
+        Membership.objects.current(today).filter(
+            user_id=OuterRef("owner_id"), forum_id=OuterRef("plan__case_file__forum_id")
+        )
+    )
+
+
+def _current_members(
+    user_ids: tuple[int, ...], forum_id: int, today: datetime.date
+) -> QuerySet[User, Any]:
+    """The active users among ``user_ids`` with a membership of the forum in force today."""
+    membership = Membership.objects.current(today).filter(user_id=OuterRef("pk"), forum_id=forum_id)
+    return User.objects.filter(Exists(membership), pk__in=user_ids, is_active=True)
+
+
+def _recipients(action: PlanAction, kind: str, today: datetime.date) -> tuple[int, ...]:
+    if kind not in {ReminderSent.Kind.ESCALATED, OWNER_LEFT}:
         return (action.owner_id,)
-    current = Membership.objects.current().filter(forum_id=action.plan.case_file.forum_id)
+    current = Membership.objects.current(today).filter(forum_id=action.plan.case_file.forum_id)
     chairs = set(current.filter(role=Membership.Role.CHAIR).values_list("user_id", flat=True))
     # A forum without a chair escalates to its coordinators rather than to nobody.
     chosen = chairs or set(
@@ -83,14 +109,16 @@ def _send(
     kind: str,
     subject: str,
     context: dict[str, Any],
-    person_id: int,
+    link: str,
+    forum_id: int,
+    today: datetime.date,
 ) -> None:
-    """Email (Danish text + HTML) and an in-app notification: pseudonym and link only."""
-    link = reverse("coordination:person-detail", args=[person_id])
+    """Email (Danish text + HTML) and an in-app notification: pseudonym and link only. Sent
+    only to those of ``recipient_ids`` who are still members of the forum (the one check)."""
     context = {**context, "url": f"{settings.SITE_URL}{link}"}
     text = render_to_string("coordination/email/reminder.txt", context)
     html = render_to_string("coordination/email/reminder.html", context)
-    for user in User.objects.filter(pk__in=recipient_ids, is_active=True):
+    for user in _current_members(recipient_ids, forum_id, today):
         message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
         message.attach_alternative(html, "text/html")
         message.send()
@@ -99,27 +127,55 @@ def _send(
         )
 
 
-def _deliver(action: PlanAction, kind: str, recipient_ids: tuple[int, ...]) -> None:
-    person = action.plan.case_file.person
-    subject = _("Tværs: påmindelse om handling for %(pseudonym)s") % {"pseudonym": person.pseudonym}
+def _deliver(
+    action: PlanAction, kind: str, recipient_ids: tuple[int, ...], today: datetime.date
+) -> None:
+    case_file = action.plan.case_file
+    pseudonym = case_file.person.pseudonym
+    if kind == OWNER_LEFT:
+        subject = _("Tværs: en handling for %(pseudonym)s mangler en ansvarlig") % {
+            "pseudonym": pseudonym
+        }
+        link = reverse("coordination:plan", args=[case_file.pk])
+    else:
+        subject = _("Tværs: påmindelse om handling for %(pseudonym)s") % {"pseudonym": pseudonym}
+        link = reverse("coordination:person-detail", args=[case_file.person_id])
     context = {
         "kind": kind,
-        "pseudonym": person.pseudonym,
-        "forum": action.plan.case_file.forum.name,
+        "pseudonym": pseudonym,
+        "forum": case_file.forum.name,
         "due_date": action.due_date,
     }
-    _send(recipient_ids, kind=kind, subject=subject, context=context, person_id=person.pk)
+    _send(
+        recipient_ids,
+        kind=kind,
+        subject=subject,
+        context=context,
+        link=link,
+        forum_id=case_file.forum_id,
+        today=today,
+    )
+
+
+def _kinds(action: PlanAction, today: datetime.date) -> list[str]:
+    """What is due for the action today. An owner who has left the forum is reminded of
+    nothing; the chair is told instead (and still gets the escalation)."""
+    kinds = kinds_due(action, today)
+    if _current_members((action.owner_id,), action.plan.case_file.forum_id, today).exists():
+        return kinds
+    return [*(k for k in kinds if k == ReminderSent.Kind.ESCALATED), OWNER_LEFT]
 
 
 def sweep(*, today: datetime.date | None = None, dry_run: bool = False) -> list[Reminder]:
     """Send every reminder due today that was not sent before; returns what was (or, dry,
-    would be) sent."""
+    would be) sent. Open actions whose owner has left the forum are found whatever their
+    due date, so the chair hears of them in time."""
     today = today or timezone.localdate()
     horizon = today + datetime.timedelta(days=settings.REMINDER_DAYS_BEFORE)
     candidates = list(
         PlanAction.objects.filter(
+            Q(due_date__lte=horizon) | ~_owner_is_member(today),
             status=PlanAction.Status.OPEN,
-            due_date__lte=horizon,
             plan__case_file__closed_at__isnull=True,
         ).values_list("pk", flat=True)
     )
@@ -134,15 +190,18 @@ def sweep(*, today: datetime.date | None = None, dry_run: bool = False) -> list[
             )
             if action is None:  # another worker holds it, or it was closed meanwhile
                 continue
-            for kind in kinds_due(action, today):
+            forum_id = action.plan.case_file.forum_id
+            for kind in _kinds(action, today):
                 if ReminderSent.objects.filter(
                     action=action, kind=kind, due_date=action.due_date
                 ).exists():
                     continue
-                reminder = Reminder(action.pk, kind, action.due_date, _recipients(action, kind))
+                audience = _current_members(_recipients(action, kind, today), forum_id, today)
+                recipients = tuple(sorted(audience.values_list("pk", flat=True)))
+                reminder = Reminder(action.pk, kind, action.due_date, recipients)
                 if not dry_run:
                     ReminderSent.objects.create(action=action, kind=kind, due_date=action.due_date)
-                    _deliver(action, kind, reminder.recipient_ids)
+                    _deliver(action, kind, recipients, today)
                 done.append(reminder)
     return done
 
@@ -189,7 +248,7 @@ def release_sweep(*, today: datetime.date | None = None, dry_run: bool = False) 
                 recipients = tuple(
                     sorted(
                         set(
-                            Membership.objects.current()
+                            Membership.objects.current(today)
                             .filter(forum_id=case_file.forum_id, role__in=Membership.MANAGING_ROLES)
                             .values_list("user_id", flat=True)
                         )
@@ -211,24 +270,26 @@ def release_sweep(*, today: datetime.date | None = None, dry_run: bool = False) 
                             "forum": case_file.forum.name,
                             "due_date": release,
                         },
-                        person_id=case_file.person_id,
+                        link=reverse("coordination:person-detail", args=[case_file.person_id]),
+                        forum_id=case_file.forum_id,
+                        today=today,
                     )
                 done.append(reminder)
     return done
 
 
 def digest_sweep(*, today: datetime.date | None = None) -> int:
-    """Weekly: each user with open actions gets one digest (counts and pseudonyms, links)."""
+    """Weekly: each user with open actions gets one digest (counts and pseudonyms, links),
+    listing only the actions of forums the user is still a member of."""
     today = today or timezone.localdate()
     year, week, _weekday = today.isocalendar()
     label = f"{year}-W{week:02d}"
-    owners = (
-        PlanAction.objects.filter(
-            status=PlanAction.Status.OPEN, plan__case_file__closed_at__isnull=True
-        )
-        .values_list("owner_id", flat=True)
-        .distinct()
+    open_actions = PlanAction.objects.filter(
+        _owner_is_member(today),
+        status=PlanAction.Status.OPEN,
+        plan__case_file__closed_at__isnull=True,
     )
+    owners = open_actions.values_list("owner_id", flat=True).distinct()
     sent = 0
     for user in User.objects.filter(pk__in=owners, is_active=True):
         with _one_at_a_time("digest for user", user.pk):
@@ -236,11 +297,7 @@ def digest_sweep(*, today: datetime.date | None = None) -> int:
             if not created:
                 continue
             actions = list(
-                PlanAction.objects.filter(
-                    owner=user,
-                    status=PlanAction.Status.OPEN,
-                    plan__case_file__closed_at__isnull=True,
-                )
+                open_actions.filter(owner=user)
                 .select_related("plan__case_file__person")
                 .order_by("due_date")
             )

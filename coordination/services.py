@@ -11,8 +11,8 @@ from accounts.models import User
 from audit.models import Disclosure
 from audit.services import disclosure_record
 from coordination.models import Note
-from forums.models import Membership
 from forums.rules import derive_basis
+from forums.selectors import receiving_agency_ids as forum_receiving_agency_ids
 from persons.models import CaseFile, Concern
 from persons.services import casefile_touch, require_reason
 
@@ -21,11 +21,7 @@ MAX_NOTE = 20_000
 
 def receiving_agency_ids(case_file: CaseFile) -> set[int]:
     """Agencies of the forum's current members: who receives what is shared there now."""
-    return set(
-        Membership.objects.current()
-        .filter(forum_id=case_file.forum_id, user__agency__isnull=False)
-        .values_list("user__agency_id", flat=True)
-    )
+    return forum_receiving_agency_ids(case_file.forum_id)
 
 
 def _case_categories(case_file: CaseFile) -> list[str]:

@@ -2,44 +2,66 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import acting_user
+from accounts.models import User, acting_user
 from audit.models import AccessEvent
 from coordination import selectors, services
-from coordination.forms import CaseFileOpenForm, ModeForm, NoteForm, RevealForm, ShareForm
+from coordination.forms import (
+    CaseFileOpenForm,
+    ModeForm,
+    NoteForm,
+    PersonGrantForm,
+    RevealForm,
+    ShareForm,
+)
+from coordination.models import Plan
+from core.api import renamed_errors
 from core.forms import add_service_errors
-from core.permissions import ProtectedView, may_search_across_forums, record_access
+from core.params import int_param
+from core.permissions import (
+    AnyUser,
+    ProtectedView,
+    get_object_for,
+    may_search_across_forums,
+    record_access,
+    visible_to,
+)
 from forums.models import Membership
 from forums.selectors import forum_list_for, forums_managed_by
 from persons import selectors as person_selectors
 from persons import services as person_services
-from persons.models import Concern, FocusPerson
+from persons.models import CaseFile, Concern, FocusPerson, PersonGrant
 
 
 class PersonListView(ProtectedView):
     def get(self, request: HttpRequest) -> HttpResponse:
-        forum_raw = request.GET.get("forum", "")
-        forum_id = int(forum_raw) if forum_raw.isdigit() else None
-        query = request.GET.get("q", "").strip()[:32]
         context: dict[str, Any] = {
             "forums": forum_list_for(user=request.user),
-            "forum_id": forum_id,
-            "query": query,
+            "forum_id": None,
+            "query": "",
             "may_search": may_search_across_forums(request.user),
         }
         try:
+            forum_id = context["forum_id"] = int_param(request.GET.get("forum"), "forum")
+            query = person_selectors.clean_pseudonym_query(request.GET.get("q", ""))
+            context["query"] = query
             persons = list(
                 person_selectors.person_list_for(user=request.user, forum_id=forum_id, query=query)[
                     :200
                 ]
             )
+        except ValidationError as invalid:
+            context["refusal"] = " ".join(invalid.messages)
+            return render(request, "coordination/person_list.html", context, status=400)
         except PermissionDenied as refusal:
             context["refusal"] = str(refusal)
             return render(request, "coordination/person_list.html", context)
@@ -91,8 +113,47 @@ class PersonDetailView(ProtectedView):
             "share_note_id": forms.get("share_note_id"),
             "open_form": forms.get("open_form")
             or CaseFileOpenForm(forums=forums_managed_by(user=user)),
+            **_grant_context(user, person, managing, forms.get("grant_form")),
         }
         return render(request, "coordination/person_detail.html", context, status=status)
+
+
+def _grantable_case_files(user: AnyUser, person: FocusPerson) -> Any:
+    """The person's open case files on forums the user chairs or coordinates."""
+    return visible_to(user, CaseFile.objects.filter(person=person), "change").select_related(
+        "forum"
+    )
+
+
+def _grant_context(
+    user: AnyUser, person: FocusPerson, managing: set[int], grant_form: PersonGrantForm | None
+) -> dict[str, Any]:
+    """Per-person grants on the page: the managers' list and form, and for a grantee their
+    own grant with the granting case file's plan (read-only). Every grant and plan shown is
+    recorded."""
+    grants = list(
+        visible_to(user, PersonGrant.objects.filter(person=person))
+        .select_related("person", "case_file__forum", "grantee__agency")
+        .order_by("expires_at", "pk")
+    )
+    record_access(user, grants, AccessEvent.Action.VIEW_CASE_FILE, model=PersonGrant)
+    own = [grant for grant in grants if grant.grantee_id == user.pk]
+    plans = list(
+        visible_to(user, Plan.objects.filter(case_file_id__in=[g.case_file_id for g in own]))
+        .select_related("case_file__data_key", "case_file__person", "case_file__forum")
+        .order_by("pk")
+    )
+    record_access(user, plans, AccessEvent.Action.VIEW_MINUTES)
+    case_files = _grantable_case_files(user, person)
+    return {
+        "own_grants": own,
+        "granted_plans": [
+            (plan, list(selectors.actions_of(user=user, plan=plan))) for plan in plans
+        ],
+        "managed_grants": [g for g in grants if g.case_file.forum_id in managing],
+        "may_grant": case_files.exists(),
+        "grant_form": grant_form or PersonGrantForm(case_files=case_files),
+    }
 
 
 class RevealView(ProtectedView):
@@ -138,7 +199,7 @@ class CaseFileOpenView(ProtectedView):
     person turning 18 in SSP moves to SSP+ only this way)."""
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        person = person_selectors.person_get_for(user=request.user, pk=pk)
+        person = person_selectors.person_get_for(user=request.user, pk=pk, action="open")
         form = CaseFileOpenForm(request.POST, forums=forums_managed_by(user=request.user))
         if form.is_valid():
             try:
@@ -197,3 +258,60 @@ class NoteShareView(ProtectedView):
         return PersonDetailView().render(
             request, note.case_file.person_id, status=400, share_form=form, share_note_id=note.pk
         )
+
+
+def _end_of_day(day: datetime.date) -> datetime.datetime:
+    """Access "til og med" a day lasts to that day's end, local time."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
+
+
+class PersonGrantCreateView(ProtectedView):
+    """Give one named user outside the forum read access to the person for a limited time
+    (the chair or coordinator of a forum where the person has an open case file)."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        person = person_selectors.person_get_for(user=request.user, pk=pk)
+        case_files = _grantable_case_files(request.user, person)
+        if not case_files.exists():
+            raise PermissionDenied(_("Kun formand og koordinator kan give adgang."))
+        form = PersonGrantForm(request.POST, case_files=case_files)
+        if form.is_valid():
+            data = form.cleaned_data
+            grantee = (
+                User.objects.select_related("agency").filter(email__iexact=data["email"]).first()
+            )
+            try:
+                if grantee is None:
+                    raise ValidationError(
+                        {
+                            "email": [
+                                _("Adgang kan kun gives til en aktiv medarbejder i en myndighed.")
+                            ]
+                        }
+                    )
+                with renamed_errors({"user": "email"}):
+                    person_services.person_grant_create(
+                        actor=acting_user(request),
+                        case_file=data["case_file"],
+                        grantee=grantee,
+                        expires_at=_end_of_day(data["expires_at"]),
+                        reason=data["reason"],
+                    )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Adgangen er givet, og videregivelsen er registreret."))
+                return redirect("coordination:person-detail", pk=person.pk)
+        return PersonDetailView().render(request, pk, status=400, grant_form=form)
+
+
+class PersonGrantRevokeView(ProtectedView):
+    """End a per-person grant at once (the chair or coordinator of the granting forum)."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        grant = get_object_for(
+            request.user, PersonGrant.objects.select_related("case_file__forum"), pk, "change"
+        )
+        person_services.person_grant_revoke(actor=acting_user(request), grant=grant)
+        messages.success(request, _("Adgangen er trukket tilbage."))
+        return redirect("coordination:person-detail", pk=grant.person_id)

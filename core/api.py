@@ -19,7 +19,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.exceptions import Conflict
 from core.pagination import PagePagination
-from core.permissions import record_access, sees_no_content, visible_to
+from core.permissions import record_access, require_list_scope, sees_no_content, visible_to
 
 
 class SeesContent(permissions.BasePermission):
@@ -107,12 +107,32 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 class ProtectedViewSet(ProtectedAPIView, viewsets.GenericViewSet[Any]):
     """Lists go through ``visible_to(user, queryset, list_action)``; each page shown is recorded
-    as one access event (``audit_list_as``) with the ids on it."""
+    as one access event (``audit_list_as``) with the ids on it.
+
+    ``list_scope`` says how a list is narrowed to one forum, for the police purpose lock
+    (``core.permissions.require_list_scope``): "query" lists need ``?forum=`` and take no ``q``
+    from police accounts; "path" lists are under one forum, case file or plan in their URL;
+    "own" lists hold only the user's own items (their actions, their inbox).
+    """
 
     pagination_class = PagePagination
     lookup_value_converter = "int"
     list_action = "view"
+    list_scope = "query"
     audit_list_as: str | None = None
+
+    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if self.action == "list" and self.list_scope == "query":
+            require_list_scope(
+                request.user,
+                self.base_model(),
+                forum_given=bool(request.query_params.get("forum")),
+                search=request.query_params.get("q", ""),
+            )
+
+    def base_model(self) -> type[models.Model]:
+        return self.get_serializer_class().Meta.model  # type: ignore[no-any-return,attr-defined]
 
     def base_queryset(self) -> models.QuerySet[Any]:
         raise NotImplementedError

@@ -16,7 +16,7 @@ import base64
 import hashlib
 import hmac
 import os
-import unicodedata
+import re
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
@@ -111,8 +111,20 @@ def decrypt_value(key: bytes, sealed: bytes, aad: bytes) -> str:
     return _open(key, sealed, aad).decode("utf-8")
 
 
+_CPR = re.compile(r"([0-9]{6})[- ]?([0-9]{4})")
+
+
 def normalise_cpr(cpr: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKC", cpr) if ch.isdigit())
+    """The 10 digits of a CPR number written ddmmyy-xxxx, ddmmyy xxxx or ddmmyyxxxx (surrounding
+    whitespace ignored); ValueError for anything else.
+
+    ASCII digits only: other scripts' digits (Arabic-Indic, fullwidth, superscript) would give
+    another blind index for the same person, or none at all, so they are refused, not mapped.
+    """
+    match = _CPR.fullmatch(cpr.strip())
+    if match is None:
+        raise ValueError("not a CPR number")
+    return match.group(1) + match.group(2)
 
 
 def blind_index(*, scope: str, value: str) -> str:

@@ -22,6 +22,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.db import models
 from django.dispatch import Signal
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -82,6 +83,32 @@ def may_export(user: AnyUser) -> bool:
     return user.is_authenticated and not is_police(user) and not sees_no_content(user)
 
 
+POLICE_LIST_REFUSAL = _lazy(
+    "Politiet kan kun se ét forum ad gangen og kan ikke søge eller eksportere "
+    "(retsplejelovens § 115, stk. 2). Vælg et forum."
+)
+
+
+def require_list_scope(
+    user: AnyUser,
+    model: type[models.Model],
+    *,
+    forum_given: bool,
+    search: str = "",
+    export: bool = False,
+) -> None:
+    """The purpose lock of § 115, stk. 2, the one rule for every list of person data: a police
+    account lists one forum at a time, never searches by free text or CPR and never exports.
+    A refused attempt is recorded (as a denial) and raises PermissionDenied."""
+    if not is_police(user):
+        return
+    attempt = "export" if export else "search" if search else None if forum_given else "list"
+    if attempt is None:
+        return
+    access_denied.send(sender=model, user=user, pk="*", action=f"{attempt}_across_forums")
+    raise PermissionDenied(POLICE_LIST_REFUSAL)
+
+
 def visible_to(
     user: AnyUser, queryset: models.QuerySet[M, Any], action: str = "view"
 ) -> models.QuerySet[M, Any]:
@@ -107,10 +134,15 @@ def get_object_for(
     """
     try:
         obj: M = visible_to(user, queryset, action).get(pk=pk)
-    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError):
+    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError) as missing:
         access_denied.send(sender=queryset.model, user=user, pk=str(pk)[:64], action=action)
-        if action != "view" and visible_to(user, queryset).filter(pk=pk).exists():
-            # Seen but not theirs to change: say so (403); existence is no secret to them.
+        # Seen but not theirs to change: say so (403); existence is no secret to them. A pk
+        # that is no id at all (ValueError and the like) was never anyone's: 404.
+        if (
+            action != "view"
+            and isinstance(missing, ObjectDoesNotExist)
+            and visible_to(user, queryset).filter(pk=pk).exists()
+        ):
             raise PermissionDenied from None
         raise Http404 from None
     if audit_as:

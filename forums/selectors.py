@@ -31,3 +31,12 @@ def forum_members(*, user: AnyUser, forum: Forum) -> QuerySet[Membership, Any]:
         .select_related("user__agency")
         .order_by("role", "user__full_name")
     )
+
+
+def receiving_agency_ids(forum_id: int) -> set[int]:
+    """Agencies of the forum's current members: who receives what is shared there now."""
+    return set(
+        Membership.objects.current()
+        .filter(forum_id=forum_id, user__agency__isnull=False)
+        .values_list("user__agency_id", flat=True)
+    )

@@ -20,12 +20,16 @@ def century(seventh_digit: int, two_digit_year: int) -> int:
 
 
 def parse_cpr(value: str) -> tuple[str, datetime.date]:
-    """Normalised CPR (10 digits) and its birth date, or a ValidationError in Danish."""
-    digits = normalise_cpr(value)
-    if len(digits) != 10 or len(value.replace("-", "").replace(" ", "")) != 10:
+    """Normalised CPR (10 ASCII digits) and its birth date, or a ValidationError in Danish.
+
+    Only the digits 0-9, optionally with "-" or a space after the sixth (see normalise_cpr).
+    """
+    try:
+        digits = normalise_cpr(value)
+    except (ValueError, TypeError, AttributeError):
         raise ValidationError(
             _("CPR-nummeret skal være 10 cifre (ddmmåå-xxxx)."), code="cpr_format"
-        )
+        ) from None
     day, month, year2 = int(digits[0:2]), int(digits[2:4]), int(digits[4:6])
     try:
         birth_date = datetime.date(century(int(digits[6]), year2) + year2, month, day)

@@ -9,6 +9,7 @@ from accounts.models import Agency
 from core.forms import DesignSystemFormMixin
 from forums.models import Forum
 from persons.categories import category_choices
+from persons.cpr import parse_cpr
 from persons.services import MAX_TEXT
 
 
@@ -36,8 +37,26 @@ class ConcernForm(DesignSystemFormMixin, forms.Form):
         max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
+    necessity = forms.CharField(
+        label=_("Hvorfor skal forummet kende oplysningerne?"),
+        max_length=1000,
+        help_text=_(
+            "Registreringen er en videregivelse efter retsplejelovens § 115 og logges med "
+            "denne begrundelse (mindst 20 tegn)."
+        ),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     source_agency = forms.ModelChoiceField(
         queryset=Agency.objects.none(), label=_("Kilde (myndighed)")
+    )
+    source_reason = forms.CharField(
+        label=_("Begrundelse for anden kilde"),
+        max_length=1000,
+        required=False,
+        help_text=_(
+            "Kun formand og koordinator kan registrere på en anden myndigheds vegne, og kun "
+            "med en begrundelse (mindst 20 tegn)."
+        ),
     )
     ksp_letter = forms.ChoiceField(
         label=_("KSP-litra"),
@@ -51,3 +70,10 @@ class ConcernForm(DesignSystemFormMixin, forms.Form):
         self.fields["forum"].queryset = forums  # type: ignore[attr-defined]
         self.fields["source_agency"].queryset = agencies  # type: ignore[attr-defined]
         self.fields["categories"].choices = category_choices()  # type: ignore[attr-defined]
+
+    def clean_cpr(self) -> str:
+        """Format and date checked here, next to the field; the service parses it again."""
+        cpr: str = self.cleaned_data["cpr"]
+        if cpr:
+            parse_cpr(cpr)
+        return cpr

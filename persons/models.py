@@ -40,10 +40,15 @@ class FocusPersonQuerySet(models.QuerySet["FocusPerson"]):
         if action == "reveal":
             case_files = case_files.filter(discussion_mode=CaseFile.Mode.NAMED)
             return self.filter(Exists(case_files))
-        grants = FocusPersonUserObjectPermission.objects.filter(
+        if action != "view":
+            return self.filter(Exists(case_files))
+        # A per-person grant needs both guardian's row and its active terms (PersonGrant), so
+        # access ends at expiry, revocation or case file closing, before the sweep runs.
+        permissions = FocusPersonUserObjectPermission.objects.filter(
             user_id=user.pk, content_object=OuterRef("pk"), permission__codename="view_focusperson"
         )
-        return self.filter(Exists(case_files) | Exists(grants))
+        grants = PersonGrant.objects.active().filter(grantee_id=user.pk, person=OuterRef("pk"))
+        return self.filter(Exists(case_files) | (Exists(permissions) & Exists(grants)))
 
 
 class FocusPerson(models.Model):
@@ -84,11 +89,14 @@ class FocusPerson(models.Model):
         return {"person_id": self.pk}
 
     @staticmethod
-    def new_pseudonym(prefix: str) -> str:
+    def new_pseudonym() -> str:
+        """Random and meaningless (``K7QM-XR42``): nothing in it tells the forum kind, which
+        would say that the person is known to psychiatry or the prison service."""
+
         def chunk(n: int) -> str:
             return "".join(secrets.choice(PSEUDONYM_ALPHABET) for _ in range(n))
 
-        return f"{prefix}-{chunk(4)}-{chunk(2)}"
+        return f"{chunk(4)}-{chunk(4)}"
 
 
 class FocusPersonUserObjectPermission(UserObjectPermissionBase):
@@ -232,6 +240,10 @@ class Concern(EncryptedModel):
     source_agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("kilde")
     )
+    # Why a chair or coordinator registered it on behalf of another agency ("" for its own).
+    source_reason = models.CharField(
+        _("begrundelse for anden kilde"), max_length=1000, blank=True, default=""
+    )
     categories = models.JSONField(_("kategorier"), default=list)
     description = EncryptedTextField(_("beskrivelse"), key_path="case_file.data_key")
     decision = models.CharField(
@@ -283,6 +295,96 @@ class IdentityReveal(models.Model):
 
     def __str__(self) -> str:
         return f"Visning {self.pk}"
+
+    def get_additional_data(self) -> dict[str, Any]:
+        return {"person_id": self.person_id, "case_file_id": self.case_file_id}
+
+
+def granted_case_file_ids(user: AnyUser) -> models.QuerySet[Any, Any]:
+    """Subquery of the case files whose plan the user may read through an active per-person
+    grant (guardian's row and the grant's terms both present)."""
+    permissions = FocusPersonUserObjectPermission.objects.filter(
+        user_id=OuterRef("grantee_id"),
+        content_object_id=OuterRef("person_id"),
+        permission__codename="view_focusperson",
+    )
+    return (
+        PersonGrant.objects.active()
+        .filter(Exists(permissions), grantee_id=user.pk or 0)
+        .values("case_file_id")
+    )
+
+
+class PersonGrantQuerySet(models.QuerySet["PersonGrant"]):
+    def active(self) -> PersonGrantQuerySet:
+        """Not revoked, not expired and the granting case file still open, checked at query
+        time: access ends at once, whenever the sweep removes guardian's row."""
+        return self.filter(
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            case_file__closed_at__isnull=True,
+        )
+
+    def restrict(self, user: AnyUser, action: str = "view") -> PersonGrantQuerySet:
+        """Active grants made from forums the user chairs or coordinates; a grantee also sees
+        their own grant (view only)."""
+        if sees_no_content(user):
+            return self.none()
+        managed = Q(case_file__forum_id__in=member_forum_ids(user, managing=True))
+        if action == "view":
+            return self.active().filter(managed | Q(grantee_id=user.pk or 0))
+        return self.active().filter(managed)
+
+
+class PersonGrant(models.Model):
+    """Read access to one person for one named user outside the forum (a family's caseworker,
+    a new school's teacher), given from a forum's open case file for a reason and a limited
+    time. Guardian's ``view_focusperson`` row is the permission; this row holds its terms.
+
+    The grantee sees the person (pseudonym, birth year) and, read-only, the helhedsplan and
+    its actions of the granting case file; never the identity, concerns, notes or minutes."""
+
+    person = models.ForeignKey(FocusPerson, on_delete=models.CASCADE, related_name="grants")
+    case_file = models.ForeignKey(
+        CaseFile, on_delete=models.CASCADE, related_name="grants", verbose_name=_("sag")
+    )
+    grantee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="person_grants",
+        verbose_name=_("modtager"),
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("begrundelse"), max_length=1000)
+    created_at = models.DateTimeField(_("givet"), default=timezone.now)
+    expires_at = models.DateTimeField(_("udløber"))
+    revoked_at = models.DateTimeField(_("tilbagekaldt"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    objects = PersonGrantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["expires_at", "pk"]
+        verbose_name = _("adgang til person")
+        verbose_name_plural = _("adgange til personer")
+        indexes = [
+            models.Index(fields=["grantee", "person", "expires_at"], name="grant_active_idx"),
+            models.Index(fields=["case_file", "expires_at"], name="grant_case_file_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Adgang {self.pk}"
+
+    def audit_subject(self) -> tuple[int, str]:
+        return self.person_id, self.person.pseudonym
 
     def get_additional_data(self) -> dict[str, Any]:
         return {"person_id": self.person_id, "case_file_id": self.case_file_id}

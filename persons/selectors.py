@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.permissions import AnyUser, get_object_for, may_search_across_forums, visible_to
+from core.permissions import AnyUser, get_object_for, require_list_scope, visible_to
 from forums.models import Forum
-from persons.models import CaseFile, Concern, FocusPerson, IdentityReveal
+from persons.models import (
+    PSEUDONYM_ALPHABET,
+    CaseFile,
+    Concern,
+    FocusPerson,
+    IdentityReveal,
+)
+
+# A piece of a pseudonym (``K7QM-XR42``): up to four characters on each side of the dash. A
+# word longer than four characters, or any I, O, 0 or 1, cannot be part of one.
+PSEUDONYM_QUERY = re.compile(
+    rf"[{PSEUDONYM_ALPHABET}]{{1,4}}|[{PSEUDONYM_ALPHABET}]{{0,4}}-[{PSEUDONYM_ALPHABET}]{{0,4}}"
+)
 
 
 def casefile_list_for_forum(*, user: AnyUser, forum: Forum) -> QuerySet[CaseFile, Any]:
@@ -34,16 +47,31 @@ def _with_visible_case_files(
     )
 
 
+def clean_pseudonym_query(query: str) -> str:
+    """A search text is a pseudonym or part of one, nothing else: the search criterion is kept
+    in the append-only audit trail, where a name or CPR typed by mistake could never be erased.
+    Anything outside the pseudonym alphabet is refused (400) before it is searched or logged."""
+    query = query.strip().upper()
+    if query and not PSEUDONYM_QUERY.fullmatch(query):
+        raise ValidationError(
+            {
+                "q": [
+                    _(
+                        "Søg kun på pseudonym eller en del af det (fx K7QM-XR42): højst fire "
+                        "bogstaver og tal på hver side af bindestregen, uden 0, 1, I og O."
+                    )
+                ]
+            }
+        )
+    return query
+
+
 def person_list_for(
     *, user: AnyUser, forum_id: int | None = None, query: str = ""
 ) -> QuerySet[FocusPerson, Any]:
-    """Persons the user may see, with their visible case files; police only per forum."""
-    if not may_search_across_forums(user) and (query or forum_id is None):
-        raise PermissionDenied(
-            _(
-                "Politiet kan ikke søge på tværs af fora (retsplejelovens § 115, stk. 2). Vælg et forum."
-            )
-        )
+    """Persons the user may see, with their visible case files; police only per forum, without
+    search (the purpose lock). ``query`` must have passed ``clean_pseudonym_query``."""
+    require_list_scope(user, FocusPerson, forum_given=forum_id is not None, search=query)
     persons = _with_visible_case_files(user, visible_to(user, FocusPerson.objects.all()))
     if forum_id is not None:
         # Only the user's own forums: filtering by another forum must reveal nothing.
@@ -51,13 +79,17 @@ def person_list_for(
             case_files__in=visible_to(user, CaseFile.objects.filter(forum_id=forum_id))
         )
     if query:
-        persons = persons.filter(pseudonym__icontains=query[:32])
+        persons = persons.filter(pseudonym__contains=clean_pseudonym_query(query))
     return persons.order_by("pseudonym")
 
 
-def person_get_for(*, user: AnyUser, pk: Any, audit_as: str | None = None) -> FocusPerson:
+def person_get_for(
+    *, user: AnyUser, pk: Any, action: str = "view", audit_as: str | None = None
+) -> FocusPerson:
+    """One person the user may ``action`` ("open": put on another forum, which a per-person
+    grant does not allow), else 404 (403 if seen but not theirs to act on)."""
     persons = _with_visible_case_files(user, FocusPerson.objects.all())
-    return get_object_for(user, persons, pk, audit_as=audit_as)
+    return get_object_for(user, persons, pk, action, audit_as=audit_as)
 
 
 def casefiles_of_person(*, user: AnyUser, person: FocusPerson) -> list[CaseFile]:

@@ -11,32 +11,39 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from guardian.shortcuts import assign_perm
 
 from accounts.models import Agency, User
 from audit.models import AccessEvent
-from audit.services import access_record
+from audit.services import access_record, disclosure_record
 from core.crypto import blind_index
 from core.models import DataKey, Notification
 from core.permissions import ROLE_DPO, get_object_for, sees_no_content
 from forums.models import Forum, ForumKind, Membership
-from forums.rules import age_on, check_age_band
+from forums.rules import age_on, check_age_band, derive_basis
+from forums.selectors import receiving_agency_ids
 from persons.categories import validate_categories
 from persons.cpr import parse_cpr
-from persons.models import CaseFile, Concern, FocusPerson, Identity, IdentityReveal
+from persons.models import (
+    CaseFile,
+    Concern,
+    FocusPerson,
+    FocusPersonUserObjectPermission,
+    Identity,
+    IdentityReveal,
+    PersonGrant,
+)
 
-PSEUDONYM_PREFIX: dict[str, str] = {
-    ForumKind.SSP: "SSP",
-    ForumKind.SSP_PLUS: "SSPP",
-    ForumKind.PSP: "PSP",
-    ForumKind.KSP: "KSP",
-    ForumKind.S115: "115",
-    ForumKind.INFOHUS: "INFO",
-}
 MAX_TEXT = 10_000
+# What a silent CPR match records as its search criterion: the kind of look-up, never the CPR.
+CPR_MATCH_CRITERION = "cpr (blindt indeks)"
 MIN_REASON = 20
 MAX_REASON = 1000
 
@@ -51,12 +58,16 @@ class IdentityInput:
 
 @dataclass(frozen=True)
 class ConcernResult:
+    """What registering a concern gives back: the same whether the CPR was known or new."""
+
     concern: Concern
     person: FocusPerson
-    duplicate_of: FocusPerson | None
 
 
-def require_reason(value: str, field: str, message: str) -> str:
+NECESSITY_MESSAGE = _lazy("Begrund, hvorfor forummet har brug for oplysningerne (mindst 20 tegn).")
+
+
+def require_reason(value: str, field: str, message: str | Promise) -> str:
     value = (value or "").strip()
     if len(value) < MIN_REASON:
         raise ValidationError({field: [message]})
@@ -120,7 +131,7 @@ def person_create(
         data_key=DataKey.create(),
     )
     for _attempt in range(5):
-        person.pseudonym = FocusPerson.new_pseudonym(PSEUDONYM_PREFIX[forum.kind])
+        person.pseudonym = FocusPerson.new_pseudonym()
         if not FocusPerson.objects.filter(pseudonym=person.pseudonym).exists():
             break
     person.save()
@@ -139,6 +150,37 @@ def person_find_by_cpr(*, forum: Forum, cpr: str) -> FocusPerson | None:
     """The person with this CPR in the forum's municipality, found by blind index."""
     index = blind_index(scope=forum.municipality.code, value=cpr)
     return FocusPerson.objects.filter(identity__cpr_index=index).first()
+
+
+def _person_for_concern(
+    *, actor: User, forum: Forum, identity: IdentityInput, cpr: str, birth_date: datetime.date
+) -> FocusPerson:
+    """The person a concern is about, matched silently by CPR blind index or created.
+
+    The caller learns nothing of which happened (the CPR would otherwise be an oracle for
+    "known to some forum"); the look-up is recorded as a search, with the person it found.
+    A concurrent registration of the same new CPR loses the unique index race and is then
+    matched to the winner's person instead of failing.
+    """
+    existing = person_find_by_cpr(forum=forum, cpr=cpr) if cpr else None
+    if cpr:
+        access_record(
+            actor=actor,
+            action=AccessEvent.Action.SEARCH,
+            model=FocusPerson,
+            objects=[existing] if existing else [],
+            search_criterion=CPR_MATCH_CRITERION,
+        )
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return person_create(forum=forum, identity=identity, cpr=cpr, birth_date=birth_date)
+    except IntegrityError:
+        winner = person_find_by_cpr(forum=forum, cpr=cpr) if cpr else None
+        if winner is None:
+            raise
+        return winner
 
 
 def _casefile_create(
@@ -191,20 +233,95 @@ def casefile_open(
     actor: User,
     person: FocusPerson,
     forum: Forum,
+    necessity: str,
     consent: str = CaseFile.Consent.NOT_SOUGHT,
     consent_refused_reason: str = "",
     ksp_letter: str = "",
 ) -> CaseFile:
     """Put a person on a forum's list; for the forum's chair or coordinator. The forum's age
-    band applies: a person who turns 18 in SSP moves to SSP+ only by this recorded decision."""
+    band applies: a person who turns 18 in SSP moves to SSP+ only by this recorded decision.
+
+    The forum's members learn that the person is of concern: a disclosure from the actor's
+    agency to the forum, with the derived § 115 basis and the necessity reason."""
     _require_member(actor, forum, managing=True)
-    return _casefile_create(
+    if not FocusPerson.objects.restrict(actor, "open").filter(pk=person.pk).exists():
+        # Only a member who sees the person through a forum moves them; a per-person grant
+        # (read-only) does not reach here.
+        raise PermissionDenied(_("Du kan kun sætte personer fra dine egne fora på listen."))
+    necessity = require_reason(necessity, "necessity", NECESSITY_MESSAGE)
+    if actor.agency is None:
+        raise PermissionDenied(_("Du er ikke knyttet til en myndighed."))
+    case_file = _casefile_create(
         actor=actor,
         person=person,
         forum=forum,
         consent=consent,
         consent_refused_reason=consent_refused_reason,
         ksp_letter=ksp_letter,
+    )
+    casefile_disclosure_record(
+        actor=actor,
+        from_agency=actor.agency,
+        case_file=case_file,
+        source=case_file,
+        necessity=necessity,
+        data_categories=["sag"],
+    )
+    return case_file
+
+
+def casefile_disclosure_record(
+    *,
+    actor: User,
+    from_agency: Agency,
+    case_file: CaseFile,
+    source: Any,
+    necessity: str,
+    data_categories: Sequence[str],
+    to_agency_ids: set[int] | None = None,
+) -> None:
+    """What ``from_agency`` passes about a case file's person, to the forum's agencies unless
+    ``to_agency_ids`` says otherwise, on the basis derived from the agency and the forum kind
+    (ValidationError if the KSP letter is missing)."""
+    forum = case_file.forum
+    basis = derive_basis(agency=from_agency, forum_kind=forum.kind, ksp_letter=case_file.ksp_letter)
+    disclosure_record(
+        actor=actor,
+        from_agency=from_agency,
+        to_agency_ids=receiving_agency_ids(forum.pk) if to_agency_ids is None else to_agency_ids,
+        forum_id=forum.pk,
+        source=source,
+        person_id=case_file.person_id,
+        person_pseudonym=case_file.person.pseudonym,
+        paragraph=basis.paragraph,
+        cooperation=basis.cooperation,
+        necessity=necessity,
+        data_categories=data_categories,
+    )
+
+
+def _check_source(*, actor: User, forum: Forum, source_agency: Agency, source_reason: str) -> str:
+    """A concern comes from the actor's own agency; only the forum's chair or coordinator may
+    register one on behalf of another agency serving the forum, with a recorded reason."""
+    if source_agency.pk == actor.agency_id:
+        return ""
+    if not source_agency.serves(forum.municipality):
+        raise ValidationError(
+            {"source_agency": [_("Kilden skal være en myndighed, der deltager i kommunens fora.")]}
+        )
+    managing = Membership.objects.current().filter(
+        user=actor, forum=forum, role__in=Membership.MANAGING_ROLES
+    )
+    if not managing.exists():
+        raise ValidationError(
+            {"source_agency": [_("Du kan kun registrere bekymringer fra din egen myndighed.")]}
+        )
+    return require_reason(
+        source_reason,
+        "source_reason",
+        _(
+            "Begrund, hvorfor bekymringen registreres på en anden myndigheds vegne (mindst 20 tegn)."
+        ),
     )
 
 
@@ -216,12 +333,23 @@ def concern_register(
     identity: IdentityInput,
     categories: Sequence[str],
     description: str,
-    source_agency: Agency,
+    source_agency: Agency | None,
+    necessity: str,
+    source_reason: str = "",
     ksp_letter: str = "",
+    channel: str = "bekymring",
 ) -> ConcernResult:
-    """Log a bekymring. The person is found by CPR blind index in the forum's municipality or
-    created; the concern goes on the person's open case file in the forum, opened if needed."""
+    """Log a bekymring: information passed from the source agency to the forum, recorded as a
+    disclosure with the derived § 115 basis and the necessity reason.
+
+    The person is matched silently by CPR blind index in the forum's municipality, or created;
+    the concern goes on the person's open case file in the forum, opened if needed. The user
+    sees the person only through that case file.
+    """
     _require_member(actor, forum)
+    source_agency = source_agency or actor.agency
+    if source_agency is None:
+        raise PermissionDenied(_("Du er ikke knyttet til en myndighed."))
     errors: dict[str, list[str]] = {}
     if not identity.name.strip():
         errors["name"] = [_("Navn skal udfyldes.")]
@@ -233,13 +361,22 @@ def concern_register(
         categories = validate_categories(categories)
     except ValidationError as exc:
         errors["categories"] = exc.messages
+    try:
+        necessity = require_reason(necessity, "necessity", NECESSITY_MESSAGE)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        source_reason = _check_source(
+            actor=actor, forum=forum, source_agency=source_agency, source_reason=source_reason
+        )
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     cpr, birth_date = _birth_date(identity)
 
-    existing = person_find_by_cpr(forum=forum, cpr=cpr) if cpr else None
-    person = existing or person_create(
-        forum=forum, identity=identity, cpr=cpr, birth_date=birth_date
+    person = _person_for_concern(
+        actor=actor, forum=forum, identity=identity, cpr=cpr, birth_date=birth_date
     )
     case_file = CaseFile.objects.open().filter(person=person, forum=forum).first()
     if case_file is None:
@@ -247,13 +384,22 @@ def concern_register(
     concern = Concern(
         case_file=case_file,
         source_agency=source_agency,
+        source_reason=source_reason,
         categories=list(categories),
         description=description.strip(),
         created_by=actor,
     )
     concern.save()
     casefile_touch(case_file)
-    return ConcernResult(concern=concern, person=person, duplicate_of=existing)
+    casefile_disclosure_record(
+        actor=actor,
+        from_agency=source_agency,
+        case_file=case_file,
+        source=concern,
+        necessity=necessity,
+        data_categories=[channel, *concern.categories],
+    )
+    return ConcernResult(concern=concern, person=person)
 
 
 def casefile_touch(case_file: CaseFile) -> None:
@@ -356,3 +502,184 @@ def _notify_reveal(*, actor: User, person: FocusPerson, forum: Forum) -> None:
         Notification.objects.create(
             recipient_id=recipient_id, kind="identity_revealed", message=message, link=link
         )
+
+
+# --- Per-person grants ---------------------------------------------------------------------
+
+GRANT_DATA_CATEGORIES = ("person", "helhedsplan")
+GRANT_SWEEP_BATCH = 500
+VIEW_PERSON_CODENAME = "view_focusperson"
+
+
+def _grant_expiry_errors(expires_at: datetime.datetime) -> list[str]:
+    now = timezone.now()
+    if timezone.is_naive(expires_at):
+        expires_at = timezone.make_aware(expires_at)
+    if expires_at <= now:
+        return [_("Udløbet skal ligge i fremtiden.")]
+    last_day = timezone.localdate(now) + datetime.timedelta(days=settings.PERSON_GRANT_MAX_DAYS)
+    if timezone.localdate(expires_at) > last_day:
+        return [
+            _("Adgang kan højst gives for %(n)s dage ad gangen.")
+            % {"n": settings.PERSON_GRANT_MAX_DAYS}
+        ]
+    return []
+
+
+def _grantee_errors(*, actor: User, case_file: CaseFile, grantee: User) -> list[str]:
+    if grantee.pk == actor.pk:
+        return [_("Du kan ikke give dig selv adgang.")]
+    if not grantee.is_active or grantee.agency_id is None or sees_no_content(grantee):
+        return [_("Adgang kan kun gives til en aktiv medarbejder i en myndighed.")]
+    if Membership.objects.current().filter(user=grantee, forum_id=case_file.forum_id).exists():
+        return [_("Brugeren er medlem af forummet og har allerede adgang.")]
+    if PersonGrant.objects.active().filter(person_id=case_file.person_id, grantee=grantee).exists():
+        return [_("Brugeren har allerede en aktiv adgang til personen.")]
+    return []
+
+
+def _lock_person(person_id: int) -> FocusPerson:
+    """Serialises grants on one person with each other and with the sweep."""
+    return FocusPerson.objects.select_for_update().get(pk=person_id)
+
+
+def _drop_ungranted_permissions(pairs: set[tuple[int, int]]) -> int:
+    """Delete guardian's view rows of these (user, person) pairs where no active grant is
+    left; the check sits in the DELETE itself, so a grant made meanwhile keeps its row."""
+    if not pairs:
+        return 0
+    match = Q()
+    for user_id, person_id in pairs:
+        match |= Q(user_id=user_id, content_object_id=person_id)
+    active = PersonGrant.objects.active().filter(
+        grantee_id=OuterRef("user_id"), person_id=OuterRef("content_object_id")
+    )
+    deleted, _counts = (
+        FocusPersonUserObjectPermission.objects.filter(
+            match, permission__codename=VIEW_PERSON_CODENAME
+        )
+        .exclude(Exists(active))
+        .delete()
+    )
+    return deleted
+
+
+@transaction.atomic
+def person_grant_create(
+    *,
+    actor: User,
+    case_file: CaseFile,
+    grantee: User,
+    expires_at: datetime.datetime,
+    reason: str,
+) -> PersonGrant:
+    """Give one named user outside the forum read access to the case file's person (the person
+    and the helhedsplan, never identity, concerns, notes or minutes) until ``expires_at``, for
+    a reason. For the forum's chair or coordinator while the case file is open. Guardian's
+    view permission plus the grant's terms; recorded as a disclosure from the actor's agency to
+    the grantee's; the grantee is notified with pseudonym and link only."""
+    forum = case_file.forum
+    _require_member(actor, forum, managing=True)
+    if actor.agency is None:
+        raise PermissionDenied(_("Kun medarbejdere i en myndighed kan give adgang."))
+    person = _lock_person(case_file.person_id)
+    errors: dict[str, list[str]] = {}
+    if not CaseFile.objects.open().filter(pk=case_file.pk).exists():
+        errors["case_file"] = [_("Sagen er lukket.")]
+    if grantee_errors := _grantee_errors(actor=actor, case_file=case_file, grantee=grantee):
+        errors["user"] = grantee_errors
+    if expiry_errors := _grant_expiry_errors(expires_at):
+        errors["expires_at"] = expiry_errors
+    try:
+        reason = require_reason(
+            reason, "reason", _("Begrund, hvorfor adgangen er nødvendig (mindst 20 tegn).")
+        )
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        basis = derive_basis(
+            agency=actor.agency, forum_kind=forum.kind, ksp_letter=case_file.ksp_letter or None
+        )
+    except ValidationError as exc:
+        errors.setdefault("case_file", []).extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    grant = PersonGrant.objects.create(
+        person=person,
+        case_file=case_file,
+        grantee=grantee,
+        granted_by=actor,
+        reason=reason,
+        expires_at=expires_at,
+    )
+    assign_perm(f"persons.{VIEW_PERSON_CODENAME}", grantee, person)
+    disclosure_record(
+        actor=actor,
+        from_agency=actor.agency,
+        to_agency_ids=[grantee.agency_id] if grantee.agency_id else [],
+        forum_id=forum.pk,
+        source=grant,
+        person_id=person.pk,
+        person_pseudonym=person.pseudonym,
+        paragraph=basis.paragraph,
+        cooperation=basis.cooperation,
+        necessity=reason,
+        data_categories=GRANT_DATA_CATEGORIES,
+    )
+    Notification.objects.create(
+        recipient=grantee,
+        kind="person_grant",
+        message=_("Du har fået adgang til %(p)s fra %(f)s til og med %(d)s.")
+        % {
+            "p": person.pseudonym,
+            "f": forum.name,
+            "d": timezone.localtime(expires_at).strftime("%d.%m.%Y"),
+        },
+        link=reverse("coordination:person-detail", args=[person.pk]),
+    )
+    return grant
+
+
+@transaction.atomic
+def person_grant_revoke(*, actor: User, grant: PersonGrant) -> PersonGrant:
+    """End a grant at once (the chair or coordinator of the granting forum): the terms are
+    marked revoked and guardian's row removed; the grantee is told."""
+    _require_member(actor, grant.case_file.forum, managing=True)
+    person = _lock_person(grant.person_id)
+    grant.refresh_from_db(fields=["revoked_at", "revoked_by"])
+    if grant.revoked_at is None:
+        grant.revoked_at = timezone.now()
+        grant.revoked_by = actor
+        grant.save(update_fields=["revoked_at", "revoked_by"])
+        Notification.objects.create(
+            recipient_id=grant.grantee_id,
+            kind="person_grant_revoked",
+            message=_("Din adgang til %(p)s er trukket tilbage.") % {"p": person.pseudonym},
+        )
+    _drop_ungranted_permissions({(grant.grantee_id, grant.person_id)})
+    return grant
+
+
+@transaction.atomic
+def person_grants_expire() -> int:
+    """The sweep (beat): remove guardian's view row where no active grant is left (expired,
+    revoked or the case file closed). Access already ended then (restrict checks the terms);
+    this keeps guardian's table true. Idempotent; concurrent sweeps skip each other's rows.
+    Returns the number of rows removed."""
+    permission = FocusPersonUserObjectPermission.objects.filter(
+        user_id=OuterRef("grantee_id"),
+        content_object_id=OuterRef("person_id"),
+        permission__codename=VIEW_PERSON_CODENAME,
+    )
+    ended = (
+        PersonGrant.objects.filter(
+            Q(revoked_at__isnull=False)
+            | Q(expires_at__lte=timezone.now())
+            | Q(case_file__closed_at__isnull=False)
+        )
+        .filter(Exists(permission))
+        .select_related("person")
+        .select_for_update(skip_locked=True, of=("self", "person"))
+        .order_by("pk")[:GRANT_SWEEP_BATCH]
+    )
+    return _drop_ungranted_permissions({(grant.grantee_id, grant.person_id) for grant in ended})

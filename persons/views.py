@@ -29,7 +29,12 @@ class ConcernCreateView(ProtectedView):
             request.POST or None,
             initial={"source_agency": agency_id, "forum": request.GET.get("forum")},
             forums=forum_list_for(user=request.user),
-            agencies=Agency.objects.select_related("municipality"),
+            agencies=(
+                Agency.objects.filter(forums__in=forum_list_for(user=request.user))
+                | Agency.objects.filter(pk=agency_id or 0)
+            )
+            .distinct()
+            .select_related("municipality"),
         )
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -52,22 +57,18 @@ class ConcernCreateView(ProtectedView):
                     categories=data["categories"],
                     description=data["description"],
                     source_agency=data["source_agency"],
+                    necessity=data["necessity"],
+                    source_reason=data["source_reason"],
                     ksp_letter=data["ksp_letter"],
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                if result.duplicate_of:
-                    messages.info(
-                        request,
-                        _("Personen fandtes allerede (%(p)s); bekymringen er tilføjet.")
-                        % {"p": result.person.pseudonym},
-                    )
-                else:
-                    messages.success(
-                        request,
-                        _("Bekymringen er registreret som %(p)s.") % {"p": result.person.pseudonym},
-                    )
+                # The same words whether the CPR was known or new: matching is silent.
+                messages.success(
+                    request,
+                    _("Bekymringen er registreret som %(p)s.") % {"p": result.person.pseudonym},
+                )
                 return redirect("coordination:person-detail", pk=result.person.pk)
         return render(request, self.template_name, {"form": form}, status=400)
 

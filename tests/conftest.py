@@ -42,6 +42,7 @@ def _let_test_flushes_truncate_audit_tables() -> None:
         "audit_accesseventsubject",
         "audit_disclosure",
         "audit_checkpoint",
+        "audit_accountevent",
     ]
 
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):

@@ -64,7 +64,8 @@ def add_persons(world: World, forum: Forum | None = None, actor: User | None = N
             identity=IdentityInput(name=f"Person {i}", birth_date=datetime.date(2011, 6, i + 1)),
             categories=["vold", "haervaerk"][: 1 + i % 2],
             description=f"Bekymring nummer {i}",
-            source_agency=world.school if i % 2 else world.police,
+            source_agency=actor.agency,
+            necessity=NECESSITY,
         )
 
 

@@ -110,6 +110,7 @@ def build_world() -> World:
         categories=["skolefravaer", "haervaerk"],
         description=CONCERN_TEXT,
         source_agency=school,
+        necessity=NECESSITY,
     )
     case_file = result.concern.case_file
     agency_note = note_create(actor=school_member, case_file=case_file, body=AGENCY_NOTE_TEXT)
@@ -127,6 +128,7 @@ def build_world() -> World:
         categories=["vold"],
         description="Bekymring i det andet forum",
         source_agency=social,
+        necessity=NECESSITY,
     )
     return World(
         municipality_code=municipality.code,

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from audit import selectors
 from audit.models import AccessEvent, Disclosure
 from audit.verify import verify_all
+from core.params import int_param
 from core.permissions import ROLE_DPO, has_role
 
 
@@ -84,12 +85,7 @@ class DisclosureSerializer(serializers.ModelSerializer[Disclosure]):
 
 
 def _int(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name) or ""
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise ValidationError({name: ["Skal være et heltal."]})
-    return int(raw)
+    return int_param(request.query_params.get(name), name)
 
 
 def _date(request: Request, name: str) -> datetime.date | None:
@@ -103,8 +99,13 @@ def _date(request: Request, name: str) -> datetime.date | None:
 
 
 class AuditListView(generics.ListAPIView[Any]):
+    """The DPO's lists, of the DPO's own municipality only (audit.selectors.Scope)."""
+
     permission_classes = [permissions.IsAuthenticated, IsDPO]
     pagination_class = AuditCursorPagination
+
+    def scope(self) -> selectors.Scope:
+        return selectors.scope_of(self.request.user)
 
 
 class AccessEventListView(AuditListView):
@@ -115,6 +116,7 @@ class AccessEventListView(AuditListView):
         if action and action not in AccessEvent.Action.values:
             raise ValidationError({"action": ["Ukendt handling."]})
         return selectors.access_events(
+            scope=self.scope(),
             person=(self.request.query_params.get("person") or "")[:32],
             user=_int(self.request, "user"),
             agency=_int(self.request, "agency"),
@@ -129,6 +131,7 @@ class SearchListView(AccessEventListView):
 
     def get_queryset(self) -> QuerySet[AccessEvent, Any]:
         return selectors.access_events(
+            scope=self.scope(),
             user=_int(self.request, "user"),
             action=AccessEvent.Action.SEARCH,
             date_from=_date(self.request, "from"),
@@ -141,6 +144,7 @@ class DisclosureListView(AuditListView):
 
     def get_queryset(self) -> QuerySet[Disclosure, Any]:
         return selectors.disclosures(
+            scope=self.scope(),
             person=(self.request.query_params.get("person") or "")[:32],
             forum=_int(self.request, "forum"),
             date_from=_date(self.request, "from"),

@@ -18,6 +18,7 @@ from coordination import meetings, plans, selectors
 from coordination.api.views import LegalBasisSerializer
 from coordination.models import AgendaItem, ForumSession, Plan, PlanAction
 from core.api import ProtectedViewSet, StrictSerializer
+from core.params import MAX_ID
 from core.permissions import get_object_for, record_access
 from forums.models import Forum
 
@@ -78,7 +79,7 @@ class RecordSerializer(StrictSerializer):
         queryset=User.objects.filter(is_active=True), many=True
     )
     legal_basis = LegalBasisSerializer(required=False)
-    version = serializers.IntegerField(required=False)
+    version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     correction_reason = serializers.CharField(max_length=1000, required=False, default="")
 
 
@@ -94,7 +95,7 @@ class PlanWriteSerializer(StrictSerializer):
     goals = serializers.CharField(max_length=plans.MAX_GOALS)
     review_date = serializers.DateField(required=False, allow_null=True)
     agreed_at_session = serializers.IntegerField(required=False, allow_null=True)
-    version = serializers.IntegerField(required=False)
+    version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class PlanActionSerializer(serializers.ModelSerializer[PlanAction]):
@@ -125,7 +126,7 @@ class ActionCreateSerializer(StrictSerializer):
 
 
 class ActionUpdateSerializer(StrictSerializer):
-    version = serializers.IntegerField()
+    version = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     status = serializers.ChoiceField(choices=PlanAction.Status.choices, required=False)
     due_date = serializers.DateField(required=False)
     description = serializers.CharField(max_length=plans.MAX_ACTION, required=False)
@@ -135,6 +136,7 @@ class ForumSessionsViewSet(ProtectedViewSet):
     """GET/POST /forums/{id}/sessions/."""
 
     serializer_class = SessionSerializer
+    list_scope = "path"
 
     def forum(self, action: str = "view") -> Forum:
         return get_object_for(
@@ -262,6 +264,7 @@ class PlanActionsViewSet(ProtectedViewSet):
     """GET/POST /plans/{id}/actions/."""
 
     serializer_class = PlanActionSerializer
+    list_scope = "path"
     audit_list_as = AccessEvent.Action.VIEW_MINUTES
 
     def base_queryset(self) -> QuerySet[PlanAction, Any]:
@@ -310,6 +313,7 @@ class MyActionsViewSet(ProtectedViewSet):
     """GET /my/actions/?due_before=: the user's open actions, soonest first."""
 
     serializer_class = PlanActionSerializer
+    list_scope = "own"
     audit_list_as = AccessEvent.Action.VIEW_MINUTES
 
     def get_queryset(self) -> QuerySet[PlanAction, Any]:

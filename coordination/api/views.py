@@ -68,6 +68,7 @@ class CaseFileNotesViewSet(ProtectedViewSet):
     """GET/POST /case-files/{id}/notes/: notes the user may see on one case file."""
 
     serializer_class = NoteSerializer
+    list_scope = "path"
     audit_list_as = AccessEvent.Action.VIEW_NOTE
 
     def base_queryset(self) -> QuerySet[Note, Any]:

@@ -70,6 +70,7 @@ class ForumViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProtectedVi
     """Forums the user is a current member of; coordinators create, chairs/coordinators edit."""
 
     serializer_class = ForumSerializer
+    list_scope = "own"  # the forums the user sits in: no person data
 
     def base_queryset(self) -> QuerySet[Forum, Any]:
         return Forum.objects.select_related("municipality").prefetch_related("agencies")

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -13,6 +11,7 @@ from rest_framework.response import Response
 from accounts.models import Agency, acting_user
 from audit.models import AccessEvent
 from core.api import ProtectedViewSet, StrictSerializer, renamed_errors
+from core.params import int_param
 from core.permissions import get_object_for
 from forums.models import Forum
 from persons import selectors, services
@@ -98,7 +97,14 @@ class ConcernCreateSerializer(StrictSerializer):
         child=serializers.ChoiceField(choices=category_choices()), min_length=1, max_length=20
     )
     description = serializers.CharField(max_length=services.MAX_TEXT)
-    source_agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all())
+    # Left out: the user's own agency (the usual case).
+    source_agency = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.all(), required=False
+    )
+    necessity = serializers.CharField(max_length=1000)
+    source_reason = serializers.CharField(
+        max_length=1000, required=False, allow_blank=True, default=""
+    )
     ksp_letter = serializers.ChoiceField(
         choices=CaseFile.KspLetter.choices, required=False, default=""
     )
@@ -114,6 +120,7 @@ class CaseFileCreateSerializer(StrictSerializer):
     cooperation = serializers.ChoiceField(
         choices=CaseFile.KspLetter.choices, required=False, default=""
     )
+    necessity = serializers.CharField(max_length=1000)
 
 
 class CaseFileUpdateSerializer(StrictSerializer):
@@ -128,12 +135,7 @@ class RevealSerializer(StrictSerializer):
 
 
 def _forum_filter(request: Request) -> int | None:
-    raw = request.query_params.get("forum") or ""
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise ValidationError({"forum": [_("Forum skal være et id.")]})
-    return int(raw)
+    return int_param(request.query_params.get("forum"), "forum")
 
 
 class ConcernViewSet(mixins.ListModelMixin, ProtectedViewSet):
@@ -163,13 +165,15 @@ class ConcernViewSet(mixins.ListModelMixin, ProtectedViewSet):
             identity=services.IdentityInput(**data["identity"]),
             categories=data["categories"],
             description=data["description"],
-            source_agency=data["source_agency"],
+            source_agency=data.get("source_agency"),
+            necessity=data["necessity"],
+            source_reason=data["source_reason"],
             ksp_letter=data["ksp_letter"],
         )
+        # The same shape and wording whether the CPR was known or new: matching is silent.
         body = {
             "concern": ConcernSerializer(result.concern).data,
             "person": {"id": result.person.pk, "pseudonym": result.person.pseudonym},
-            "duplicate_of": result.duplicate_of.pk if result.duplicate_of else None,
         }
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -191,7 +195,7 @@ class PersonViewSet(mixins.ListModelMixin, ProtectedViewSet):
         return persons
 
     def audit_details(self) -> dict[str, Any]:
-        query = self.request.query_params.get("q", "").strip()
+        query = selectors.clean_pseudonym_query(self.request.query_params.get("q", ""))
         return {"search_criterion": f"q={query}"} if query else {}
 
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -244,7 +248,7 @@ class CaseFileViewSet(mixins.ListModelMixin, ProtectedViewSet):
         data = serializer.validated_data
         forum = get_object_for(request.user, Forum.objects.all(), data["forum"], "change")
         person = get_object_for(
-            request.user, FocusPerson.objects.select_related("identity"), data["person"]
+            request.user, FocusPerson.objects.select_related("identity"), data["person"], "open"
         )
         with renamed_errors({"ksp_letter": "cooperation"}):
             case_file = services.casefile_open(
@@ -254,6 +258,7 @@ class CaseFileViewSet(mixins.ListModelMixin, ProtectedViewSet):
                 consent=data["consent"],
                 consent_refused_reason=data["consent_refused_reason"],
                 ksp_letter=data["cooperation"],
+                necessity=data["necessity"],
             )
         return Response(CaseFileSerializer(case_file).data, status=status.HTTP_201_CREATED)
 

@@ -15,7 +15,14 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 
-from audit.models import GENESIS_HASH, AccessEvent, ChainHead, Checkpoint, Disclosure
+from audit.models import (
+    GENESIS_HASH,
+    AccessEvent,
+    AccountEvent,
+    ChainHead,
+    Checkpoint,
+    Disclosure,
+)
 from audit.services import access_record, checkpoint_record
 from audit.verify import verify_all, verify_chain
 from config.keys import decode_key, new_key
@@ -45,6 +52,7 @@ def tamper(*statements: tuple[str, list[object]]) -> None:
         "audit_accesseventsubject",
         "audit_disclosure",
         "audit_checkpoint",
+        "audit_accountevent",
     ]
     with connection.cursor() as cursor:
         # PostgreSQL refuses ALTER TABLE while deferred FK checks are pending: run them now.
@@ -116,7 +124,8 @@ def test_intact_trail_verifies(trail):
     output = run_verify()
 
     assert "intact" in output
-    assert f"{len(events) + len(disclosures)} rows" in output
+    accounts = rows(AccountEvent)  # the world's accounts were created and given roles
+    assert f"{len(events) + len(disclosures) + len(accounts)} rows" in output
     assert verify_chain(AccessEvent).ok and verify_chain(Disclosure).ok
 
 

@@ -224,9 +224,11 @@ def test_no_plaintext_in_audit_records(matrix_world, client):
 def test_a_page_search_without_results_is_logged_with_its_criterion(world, client):
     client.force_login(world.school_member)
 
-    response = client.get("/personer/?q=INGEN-SAADAN")
+    response = client.get("/personer/?q=ZZZZ-ZZZZ")
 
     assert response.status_code == 200
-    event = AccessEvent.objects.get(action=AccessEvent.Action.SEARCH)
-    assert event.search_criterion == "q=INGEN-SAADAN"
+    event = AccessEvent.objects.get(
+        action=AccessEvent.Action.SEARCH, search_criterion__startswith="q="
+    )
+    assert event.search_criterion == "q=ZZZZ-ZZZZ"
     assert event.object_ids == []

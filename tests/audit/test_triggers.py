@@ -15,6 +15,7 @@ from audit.services import access_record, checkpoint_record
 from audit.verify import verify_all
 
 APPEND_ONLY = [
+    "audit_accountevent",
     "audit_accessevent",
     "audit_accesseventsubject",
     "audit_disclosure",
@@ -58,7 +59,7 @@ def audit_rows(world):
     yield {
         "bare": bare,
         "read": read,
-        "disclosure": Disclosure.objects.get(),
+        "disclosure": Disclosure.objects.order_by("seq").first(),
         "checkpoint": checkpoint,
         "subject": read.subjects.get(),
     }

@@ -54,6 +54,7 @@ def new_case(world: World, name: str, forum: Forum | None = None) -> CaseFile:
         categories=["haervaerk"],
         description="Bekymring til dagsordenstest",
         source_agency=world.school,
+        necessity=NECESSITY,
     )
     return result.concern.case_file
 
@@ -159,6 +160,7 @@ def test_a_concern_logged_after_the_discussion_is_new_again(world):
         categories=["haervaerk"],
         description="Ny bekymring efter mødet",
         source_agency=world.school,
+        necessity=NECESSITY,
     )
     assert proposal(world, session_day())[world.case_file.pk] == AgendaItem.Kind.NEW_CONCERN
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from coordination.meetings import session_create
 from coordination.models import AgendaItem
 from persons.services import IdentityInput, concern_register
+from tests.world import NECESSITY
 
 
 @pytest.mark.django_db
@@ -20,6 +21,7 @@ def test_coordinator_reorders_removes_and_adds_items(world, client):
         categories=["vold"],
         description="Endnu en bekymring",
         source_agency=world.school,
+        necessity=NECESSITY,
     )
     session = session_create(
         actor=world.coordinator,

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from forums.models import Forum, ForumKind, Membership
 from persons.models import CaseFile
+from tests.world import NECESSITY
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def test_coordinator_opens_a_case_file_on_a_forum_they_run(world, plus_forum, cl
 
     response = client.post(
         reverse("coordination:casefile-open", args=[world.person.pk]),
-        {"forum": plus_forum.pk, "consent": "not_sought"},
+        {"forum": plus_forum.pk, "consent": "not_sought", "necessity": NECESSITY},
     )
 
     assert response.status_code == 302
@@ -44,7 +45,7 @@ def test_refused_consent_without_reason_is_a_danish_400_and_opens_nothing(
 
     response = client.post(
         reverse("coordination:casefile-open", args=[world.person.pk]),
-        {"forum": plus_forum.pk, "consent": "refused"},
+        {"forum": plus_forum.pk, "consent": "refused", "necessity": NECESSITY},
     )
 
     assert response.status_code == 400

@@ -35,7 +35,7 @@ def meeting(world):
 @pytest.mark.django_db
 def test_chair_invites_a_guest_who_sees_the_item_and_plan_only(world, meeting, client):
     session, item, teacher = meeting
-    guest_invite(actor=world.chair, item=item, email=teacher.email.upper())
+    guest_invite(actor=world.chair, item=item, email=teacher.email.upper(), necessity=NECESSITY)
     client.force_login(teacher)
 
     page = client.get(reverse("coordination:item-detail", args=[item.pk]))
@@ -54,7 +54,9 @@ def test_chair_invites_a_guest_who_sees_the_item_and_plan_only(world, meeting, c
 @pytest.mark.django_db
 def test_guest_access_ends_by_itself(world, meeting, client):
     _session, item, teacher = meeting
-    invitation = guest_invite(actor=world.chair, item=item, email=teacher.email)
+    invitation = guest_invite(
+        actor=world.chair, item=item, email=teacher.email, necessity=NECESSITY
+    )
     assert invitation.valid_until == timezone.localdate() + datetime.timedelta(days=8)
     AgendaGuest.objects.filter(pk=invitation.pk).update(
         valid_until=timezone.localdate() - datetime.timedelta(days=1)
@@ -87,7 +89,7 @@ def test_only_the_chair_invites_and_members_are_not_guests(world, meeting, clien
 @pytest.mark.django_db
 def test_a_guest_can_be_recorded_as_attendee(world, meeting):
     _session, item, teacher = meeting
-    guest_invite(actor=world.chair, item=item, email=teacher.email)
+    guest_invite(actor=world.chair, item=item, email=teacher.email, necessity=NECESSITY)
 
     recorded = item_record(
         actor=world.coordinator,

@@ -197,6 +197,7 @@ def test_ksp_sharing_follows_the_case_file_letter(world, client, letter, coopera
         categories=["loesladelse"],
         description="Løsladelse nærmer sig.",
         source_agency=world.school,
+        necessity=NECESSITY,
         ksp_letter=letter,
     )
     case_file = result.concern.case_file
@@ -225,6 +226,7 @@ def test_ksp_refuses_another_letter(world, client):
         categories=["loesladelse"],
         description="Løsladelse nærmer sig.",
         source_agency=world.school,
+        necessity=NECESSITY,
         ksp_letter="b",
     )
     note = note_create(actor=world.school_member, case_file=result.concern.case_file, body="Notat")
@@ -252,6 +254,7 @@ def test_forum_kind_decides_the_cooperation(world, client, kind, cooperation):
         categories=["psykisk_saarbarhed"],
         description="Bekymring.",
         source_agency=world.school,
+        necessity=NECESSITY,
     )
     note = note_create(actor=world.school_member, case_file=result.concern.case_file, body="Notat")
     disclosure = share(client, world.school_member, note)

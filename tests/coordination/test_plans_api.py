@@ -17,7 +17,7 @@ from forums.models import Membership
 from persons.models import CaseFile
 from persons.services import IdentityInput, casefile_update, concern_register
 from tests.concurrency import race
-from tests.world import World
+from tests.world import NECESSITY, World
 
 pytestmark = pytest.mark.django_db
 
@@ -291,6 +291,7 @@ def _second_case_file(world: World) -> CaseFile:
         categories=["haervaerk"],
         description="Endnu en bekymring",
         source_agency=world.school,
+        necessity=NECESSITY,
     ).concern.case_file
 
 

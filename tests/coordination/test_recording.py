@@ -258,6 +258,7 @@ def two_items(world, session) -> list[AgendaItem]:
         categories=["haervaerk"],
         description="Endnu en bekymring",
         source_agency=world.school,
+        necessity=NECESSITY,
     ).concern.case_file
     agenda_add(actor=world.coordinator, session=session, case_file=second)
     items = list(session.items.order_by("order"))

@@ -13,7 +13,7 @@ from coordination.models import DigestSent, ReleaseReminderSent
 from coordination.plans import action_create, plan_save
 from forums.models import Forum, ForumKind, Membership
 from persons.services import IdentityInput, casefile_update, concern_register
-from tests.world import AGENCY_NOTE_TEXT, PERSON_NAME
+from tests.world import AGENCY_NOTE_TEXT, NECESSITY, PERSON_NAME
 
 RELEASE = datetime.date(2027, 9, 15)
 
@@ -42,6 +42,7 @@ def ksp_case(world):
         categories=["loesladelse"],
         description="Løsladelse forventet",
         source_agency=world.school,
+        necessity=NECESSITY,
         ksp_letter="a",
     )
     return casefile_update(

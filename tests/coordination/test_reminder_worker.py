@@ -30,7 +30,7 @@ from coordination.tasks import send_due_reminders
 from core.models import Notification
 from persons.models import CaseFile
 from persons.services import IdentityInput, concern_register
-from tests.world import World, build_world
+from tests.world import NECESSITY, World, build_world
 
 ROOT = Path(__file__).resolve().parents[2]
 ROLE_NAMES = ["coordinator", "member", "dpo", "admin"]
@@ -68,6 +68,7 @@ def new_case_file(world: World, name: str) -> CaseFile:
         categories=["haervaerk"],
         description="Bekymring til påmindelsestest",
         source_agency=world.school,
+        necessity=NECESSITY,
     ).concern.case_file
 
 

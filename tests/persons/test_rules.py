@@ -18,7 +18,7 @@ from forums.models import Forum, ForumKind, Membership
 from persons.models import CaseFile, FocusPerson, Identity
 from persons.services import IdentityInput, casefile_open, concern_register
 from tests.factories import MunicipalityFactory
-from tests.world import PERSON_CPR, PERSON_NAME, World
+from tests.world import NECESSITY, PERSON_CPR, PERSON_NAME, World
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +39,7 @@ def concern(world: World, forum: Forum, cpr: str, **changes: Any) -> dict[str, A
     return {
         "forum": forum.pk,
         "source_agency": world.school.pk,
+        "necessity": NECESSITY,
         "categories": ["vold"],
         "identity": {"name": PERSON_NAME, "cpr": cpr},
         "description": "Bekymring om vold.",
@@ -74,9 +75,12 @@ def forum_in(world: World, kind: str, name: str, **fields: Any) -> Forum:
 def test_same_cpr_in_the_same_municipality_finds_the_person(world, client):
     client.force_login(world.outsider)
     persons = FocusPerson.objects.count()
-    response = post(client, "/api/v1/concerns/", concern(world, world.other_forum, PERSON_CPR))
+    response = post(
+        client,
+        "/api/v1/concerns/",
+        concern(world, world.other_forum, PERSON_CPR, source_agency=world.social.pk),
+    )
     assert response.status_code == 201, response.content
-    assert response.json()["duplicate_of"] == world.person.pk
     assert response.json()["person"]["id"] == world.person.pk
     assert FocusPerson.objects.count() == persons
     # the person is now also on the other forum, with a case file of its own
@@ -96,7 +100,6 @@ def test_same_cpr_in_another_municipality_is_a_new_person(world, client):
     response = post(client, "/api/v1/concerns/", concern(world, forum_461, PERSON_CPR))
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["duplicate_of"] is None
     assert body["person"]["id"] != world.person.pk
     assert FocusPerson.objects.count() == persons + 1
     new_person = FocusPerson.objects.get(pk=body["person"]["id"])
@@ -108,7 +111,7 @@ def test_same_cpr_in_another_municipality_is_a_new_person(world, client):
     # within Odense, the same CPR now finds the Odense person
     again = post(client, "/api/v1/concerns/", concern(world, forum_461, "010312-4567"))
     assert again.status_code == 201, again.content
-    assert again.json()["duplicate_of"] == new_person.pk
+    assert again.json()["person"]["id"] == new_person.pk
     assert FocusPerson.objects.count() == persons + 1
 
 
@@ -350,7 +353,7 @@ def test_opening_a_ksp_case_file_needs_a_letter(world, client):
     ksp = forum_in(world, ForumKind.KSP, "KSP Test")
     Membership.objects.create(forum=ksp, user=world.coordinator, role=Membership.Role.COORDINATOR)
     client.force_login(world.coordinator)
-    payload = {"person": world.person.pk, "forum": ksp.pk}
+    payload = {"person": world.person.pk, "necessity": NECESSITY, "forum": ksp.pk}
     response = post(client, "/api/v1/case-files/", payload)
     assert response.status_code == 400, response.content
     assert "detail" in response.json()
@@ -368,7 +371,11 @@ def test_missing_ksp_letter_error_names_the_request_field(world, client):
     ksp = forum_in(world, ForumKind.KSP, "KSP Test")
     Membership.objects.create(forum=ksp, user=world.coordinator, role=Membership.Role.COORDINATOR)
     client.force_login(world.coordinator)
-    response = post(client, "/api/v1/case-files/", {"person": world.person.pk, "forum": ksp.pk})
+    response = post(
+        client,
+        "/api/v1/case-files/",
+        {"person": world.person.pk, "necessity": NECESSITY, "forum": ksp.pk},
+    )
     assert response.status_code == 400, response.content
     assert "cooperation" in response.json()["errors"], response.json()
 
@@ -382,7 +389,12 @@ def test_letter_outside_ksp_is_refused(world, client):
     response = post(
         client,
         "/api/v1/case-files/",
-        {"person": world.person.pk, "forum": infohus.pk, "cooperation": "a"},
+        {
+            "person": world.person.pk,
+            "necessity": NECESSITY,
+            "forum": infohus.pk,
+            "cooperation": "a",
+        },
     )
     assert response.status_code == 400, response.content
     assert not CaseFile.objects.filter(forum=infohus).exists()
@@ -395,7 +407,12 @@ def test_refused_consent_needs_a_reason(world, client, reason):
         forum=infohus, user=world.coordinator, role=Membership.Role.COORDINATOR
     )
     client.force_login(world.coordinator)
-    payload: dict[str, Any] = {"person": world.person.pk, "forum": infohus.pk, "consent": "refused"}
+    payload: dict[str, Any] = {
+        "person": world.person.pk,
+        "necessity": NECESSITY,
+        "forum": infohus.pk,
+        "consent": "refused",
+    }
     if reason is not None:
         payload["consent_refused_reason"] = reason
     response = post(client, "/api/v1/case-files/", payload)
@@ -416,6 +433,7 @@ def test_refused_consent_with_a_reason_opens_the_case_file(world, client):
         "/api/v1/case-files/",
         {
             "person": world.person.pk,
+            "necessity": NECESSITY,
             "forum": infohus.pk,
             "consent": "refused",
             "consent_refused_reason": reason,
@@ -429,7 +447,9 @@ def test_refused_consent_with_a_reason_opens_the_case_file(world, client):
 def test_a_second_open_case_file_in_the_same_forum_is_refused(world, client):
     client.force_login(world.coordinator)
     response = post(
-        client, "/api/v1/case-files/", {"person": world.person.pk, "forum": world.forum.pk}
+        client,
+        "/api/v1/case-files/",
+        {"person": world.person.pk, "necessity": NECESSITY, "forum": world.forum.pk},
     )
     assert response.status_code == 400, response.content
     assert "person" in response.json()["errors"]
@@ -440,7 +460,11 @@ def test_a_plain_member_cannot_open_a_case_file(world, client):
     infohus = forum_in(world, ForumKind.INFOHUS, "Infohus Test")
     Membership.objects.create(forum=infohus, user=world.school_member)
     client.force_login(world.school_member)
-    response = post(client, "/api/v1/case-files/", {"person": world.person.pk, "forum": infohus.pk})
+    response = post(
+        client,
+        "/api/v1/case-files/",
+        {"person": world.person.pk, "necessity": NECESSITY, "forum": infohus.pk},
+    )
     assert response.status_code in (403, 404), response.content
     assert not CaseFile.objects.filter(forum=infohus).exists()
 
@@ -471,6 +495,7 @@ def test_turning_18_in_ssp_is_not_a_move_to_ssp_plus(world, client):
         categories=["vold"],
         description="Bekymring fra før det fyldte 18.",
         source_agency=world.school,
+        necessity=NECESSITY,
     )
     world.forum.age_max = 17
     world.forum.save()
@@ -484,21 +509,33 @@ def test_turning_18_in_ssp_is_not_a_move_to_ssp_plus(world, client):
 
     # a plain SSP+ member cannot open, neither by service nor by API
     with pytest.raises(PermissionDenied):
-        casefile_open(actor=world.school_member, person=person, forum=ssp_plus)
+        casefile_open(actor=world.school_member, person=person, forum=ssp_plus, necessity=NECESSITY)
     client.force_login(world.school_member)
-    response = post(client, "/api/v1/case-files/", {"person": person.pk, "forum": ssp_plus.pk})
+    response = post(
+        client,
+        "/api/v1/case-files/",
+        {"person": person.pk, "forum": ssp_plus.pk, "necessity": NECESSITY},
+    )
     assert response.status_code in (403, 404), response.content
     # SSP's chair is not SSP+'s coordinator
     with pytest.raises(PermissionDenied):
-        casefile_open(actor=world.chair, person=person, forum=ssp_plus)
+        casefile_open(actor=world.chair, person=person, forum=ssp_plus, necessity=NECESSITY)
     client.force_login(world.chair)
-    response = post(client, "/api/v1/case-files/", {"person": person.pk, "forum": ssp_plus.pk})
+    response = post(
+        client,
+        "/api/v1/case-files/",
+        {"person": person.pk, "forum": ssp_plus.pk, "necessity": NECESSITY},
+    )
     assert response.status_code == 404, response.content
     assert not CaseFile.objects.filter(person=person, forum=ssp_plus).exists()
 
     # the SSP+ coordinator decides
     client.force_login(world.coordinator)
-    response = post(client, "/api/v1/case-files/", {"person": person.pk, "forum": ssp_plus.pk})
+    response = post(
+        client,
+        "/api/v1/case-files/",
+        {"person": person.pk, "forum": ssp_plus.pk, "necessity": NECESSITY},
+    )
     assert response.status_code == 201, response.content
     assert response.json()["forum"] == ssp_plus.pk
     assert response.json()["opened_at"]
@@ -513,7 +550,9 @@ def test_the_ssp_plus_age_band_refuses_a_14_year_old(world):
         forum=ssp_plus, user=world.coordinator, role=Membership.Role.COORDINATOR
     )
     with pytest.raises(ValidationError) as refusal:
-        casefile_open(actor=world.coordinator, person=world.person, forum=ssp_plus)
+        casefile_open(
+            actor=world.coordinator, person=world.person, forum=ssp_plus, necessity=NECESSITY
+        )
     assert "forum" in refusal.value.message_dict
     assert not CaseFile.objects.filter(forum=ssp_plus).exists()
 
@@ -569,6 +608,7 @@ def test_forum_filter_reveals_nothing_about_forums_the_user_is_not_in(world, cli
         categories=["vold"],
         description="Samme person i det andet forum.",
         source_agency=world.social,
+        necessity=NECESSITY,
     )
     leaks = []
     for user in (world.school_member, world.police_member):

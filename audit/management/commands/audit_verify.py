@@ -1,4 +1,5 @@
-"""Prove the audit trail: recompute both hash chains and check the signed checkpoints.
+"""Prove the audit trail: recompute the hash chains (reads, disclosures, account changes) and
+check the signed checkpoints.
 
 Exits 0 when intact; otherwise exits 1 naming the first bad row. ``--public-key`` checks the
 checkpoints against a key obtained independently (not the one stored beside them)."""
