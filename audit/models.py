@@ -180,6 +180,13 @@ class AccountEvent(ChainedRecord):
         MEMBERSHIP_ADDED = "membership_added", _("Medlemskab tilføjet")
         MEMBERSHIP_ENDED = "membership_ended", _("Medlemskab afsluttet")
         MEMBERSHIP_CHANGED = "membership_changed", _("Medlemskab ændret")
+        OTP_ENROLLED = "otp_enrolled", _("Totrinsbekræftelse oprettet")
+        OTP_RESET = "otp_reset", _("Totrinsbekræftelse nulstillet")
+        LOCKED_OUT = "locked_out", _("Spærret efter fejlede login")
+        LOCKOUT_LIFTED = "lockout_lifted", _("Spærring ophævet")
+        TOKEN_CREATED = "token_created", _("API-nøgle udstedt")
+        TOKEN_REVOKED = "token_revoked", _("API-nøgle tilbagekaldt")
+        LOGGED_OUT_EVERYWHERE = "logged_out_everywhere", _("Logget ud overalt")
 
     occurred_at = models.DateTimeField(_("tidspunkt"), default=timezone.now)
     actor = models.ForeignKey(
