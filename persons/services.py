@@ -529,8 +529,20 @@ def _grant_expiry_errors(expires_at: datetime.datetime) -> list[str]:
 def _grantee_errors(*, actor: User, case_file: CaseFile, grantee: User) -> list[str]:
     if grantee.pk == actor.pk:
         return [_("Du kan ikke give dig selv adgang.")]
-    if not grantee.is_active or grantee.agency_id is None or sees_no_content(grantee):
-        return [_("Adgang kan kun gives til en aktiv medarbejder i en myndighed.")]
+    if (
+        not grantee.is_active
+        or grantee.agency is None
+        or sees_no_content(grantee)
+        or not grantee.agency.serves(case_file.forum.municipality)
+    ):
+        # One answer for all: whether an account exists in another municipality is no secret
+        # to hand out. Staff of another municipality are outside § 115's local cooperation.
+        return [
+            _(
+                "Adgang kan kun gives til en aktiv medarbejder i en myndighed, "
+                "der deltager i kommunens fora."
+            )
+        ]
     if Membership.objects.current().filter(user=grantee, forum_id=case_file.forum_id).exists():
         return [_("Brugeren er medlem af forummet og har allerede adgang.")]
     if PersonGrant.objects.active().filter(person_id=case_file.person_id, grantee=grantee).exists():

@@ -508,3 +508,21 @@ def test_members_and_guests_come_from_agencies_serving_the_municipality(world, c
         errors.append(str(refused.value))
     assert errors[0] == errors[1]  # a foreign user is indistinguishable from no user
     assert not AgendaGuest.objects.exists()
+
+
+def test_a_per_person_grant_goes_only_to_staff_serving_the_municipality(world):
+    from persons.models import PersonGrant
+    from persons.services import person_grant_create
+
+    foreign = UserFactory.create(agency=AgencyFactory.create(name="Vejle Skole"), roles=["member"])
+    with pytest.raises(ValidationError) as refused:
+        person_grant_create(
+            actor=world.chair,
+            case_file=world.case_file,
+            grantee=foreign,
+            expires_at=timezone.now() + datetime.timedelta(days=5),
+            reason=NECESSITY,
+        )
+    assert "user" in refused.value.message_dict
+    assert not PersonGrant.objects.exists()
+    assert not Disclosure.objects.filter(data_categories__contains=["helhedsplan"]).exists()
