@@ -66,35 +66,43 @@ USERS = [
 ]
 
 
+def _seed_geography(municipalities: dict[str, Municipality], agencies: dict[str, Agency]) -> None:
+    """Police districts and regions, filled in where still empty. Through update(): the
+    models refuse to change them once in use, and demo data from before they existed is in
+    use (this is the seed's one-time upgrade of its own data, never an administrator's)."""
+    for code, _name, district, region in MUNICIPALITIES:
+        rows = Municipality.objects.filter(pk=municipalities[code].pk)
+        rows.filter(police_district__isnull=True).update(
+            police_district=PoliceDistrict.objects.get_or_create(name=district)[0]
+        )
+        rows.filter(region__isnull=True).update(region=Region.objects.get_or_create(name=region)[0])
+        municipalities[code].refresh_from_db()
+    for name, agency in agencies.items():
+        served = Agency.objects.filter(pk=agency.pk)
+        if name in DISTRICT_AGENCIES:
+            served.filter(police_district__isnull=True).update(
+                police_district=agency.municipality.police_district
+            )
+        if name in REGION_AGENCIES:
+            served.filter(region__isnull=True).update(region=agency.municipality.region)
+
+
 @transaction.atomic
 def seed_accounts() -> list[DemoUser]:
     """Create or refresh the demo agencies and users; safe to run any number of times."""
     municipalities = {
-        code: Municipality.objects.update_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "police_district": PoliceDistrict.objects.get_or_create(name=district)[0],
-                "region": Region.objects.get_or_create(name=region)[0],
-            },
-        )[0]
-        for code, name, district, region in MUNICIPALITIES
+        code: Municipality.objects.update_or_create(code=code, defaults={"name": name})[0]
+        for code, name, _district, _region in MUNICIPALITIES
     }
     agencies = {
         name: Agency.objects.update_or_create(
             municipality=municipalities[code],
             name=name,
-            defaults={
-                "kind": kind,
-                "is_self_governing": self_governing,
-                "police_district": (
-                    municipalities[code].police_district if name in DISTRICT_AGENCIES else None
-                ),
-                "region": municipalities[code].region if name in REGION_AGENCIES else None,
-            },
+            defaults={"kind": kind, "is_self_governing": self_governing},
         )[0]
         for code, name, kind, self_governing in AGENCIES
     }
+    _seed_geography(municipalities, agencies)
     for demo in USERS:
         user, _ = User.objects.update_or_create(
             email=demo.email,

@@ -79,6 +79,42 @@ class Municipality(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._refuse_locked_changes()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        self._refuse_locked_changes()
+
+    def _refuse_locked_changes(self) -> None:
+        """Its police district and region decide which agencies take part in its forums, so
+        they stay once it has forums (an administrator must not widen that quietly)."""
+        if self._state.adding or self.pk is None:
+            return
+        stored = (
+            Municipality._default_manager.filter(pk=self.pk)
+            .values("police_district_id", "region_id")
+            .first()
+        )
+        if stored is None:
+            return
+        changed = [
+            name
+            for name, before in (
+                ("police_district", stored["police_district_id"]),
+                ("region", stored["region_id"]),
+            )
+            if getattr(self, f"{name}_id") != before
+        ]
+        if (
+            changed
+            and apps.get_model("forums", "Forum")
+            ._default_manager.filter(municipality_id=self.pk)
+            .exists()
+        ):
+            raise ValidationError(dict.fromkeys(changed, MUNICIPALITY_LOCKED_MESSAGE))
+
 
 class AgencyQuerySet(models.QuerySet["Agency"]):
     def serving(self, municipality: Municipality) -> AgencyQuerySet:
@@ -164,6 +200,9 @@ class Agency(models.Model):
         "kind": "kind",
         "is_self_governing": "is_self_governing",
         "municipality": "municipality_id",
+        # what it serves decides whose forums its staff may sit in (forums.services)
+        "police_district": "police_district_id",
+        "region": "region_id",
     }
 
     def clean(self) -> None:
@@ -198,6 +237,9 @@ class Agency(models.Model):
         return any(self.pk in ids for ids in recipients.iterator())
 
 
+MUNICIPALITY_LOCKED_MESSAGE = _(
+    "Kan ikke ændres, når kommunen har fora: det afgør, hvilke myndigheder der deltager."
+)
 AGENCY_LOCKED_MESSAGE = _(
     "Kan ikke ændres, når myndigheden har brugere eller videregivelser. "
     "Opret en ny myndighed i stedet."

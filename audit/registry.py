@@ -22,7 +22,10 @@ AUDITED: dict[str, tuple[list[str], list[str]]] = {
     "forums.Membership": ([], []),
     "persons.FocusPerson": (["data_key"], []),
     "persons.Identity": (["name", "cpr", "birth_date", "address", "cpr_index"], []),
-    "persons.CaseFile": (["data_key"], []),
+    "persons.CaseFile": (
+        ["data_key", "known_name", "known_cpr", "known_birth_date", "known_address"],
+        [],
+    ),
     "persons.Concern": (["description", "source_reason"], []),
     "persons.PersonGrant": (["reason"], []),
     "persons.IdentityReveal": ([], []),

@@ -16,13 +16,16 @@ def notes_base() -> QuerySet[Note, Any]:
     return Note.objects.select_related("case_file__data_key", "case_file__person", "author")
 
 
-def notes_of_person(*, user: AnyUser, person: FocusPerson) -> list[Note]:
+def notes_of_person(
+    *, user: AnyUser, person: FocusPerson, forum_id: int | None = None
+) -> list[Note]:
+    notes = visible_to(user, Note.objects.filter(case_file__person=person))
+    if forum_id is not None:
+        notes = notes.filter(case_file__forum_id=forum_id)
     return list(
-        visible_to(user, Note.objects.filter(case_file__person=person))
-        .select_related(
+        notes.select_related(
             "case_file__data_key", "case_file__person", "case_file__forum", "author", "agency"
-        )
-        .order_by("-created_at")
+        ).order_by("-created_at")
     )
 
 

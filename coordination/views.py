@@ -73,6 +73,13 @@ class PersonListView(ProtectedView):
         return render(request, "coordination/person_list.html", context)
 
 
+def _forum_param(request: HttpRequest) -> int | None:
+    try:
+        return int_param(request.GET.get("forum"), "forum")
+    except ValidationError:
+        return None  # an unknown forum shows the first one, as no forum does
+
+
 class PersonDetailView(ProtectedView):
     """Pseudonym, case files, concerns and notes the user may see; identity only after reveal."""
 
@@ -86,9 +93,17 @@ class PersonDetailView(ProtectedView):
         person = person_selectors.person_get_for(
             user=user, pk=pk, audit_as=AccessEvent.Action.VIEW_PERSON
         )
-        case_files = person_selectors.casefiles_of_person(user=user, person=person)
-        concerns = person_selectors.concerns_of_person(user=user, person=person)
-        notes = selectors.notes_of_person(user=user, person=person)
+        # A police account sees the person's part in one forum at a time (§ 115, stk. 2).
+        scope_forums = sorted(
+            {(cf.forum_id, cf.forum.name) for cf in getattr(person, "visible_case_files", [])},
+            key=lambda f: f[0],
+        )
+        forum = person_selectors.person_forum_scope(
+            user=user, person=person, requested=_forum_param(request)
+        )
+        case_files = person_selectors.casefiles_of_person(user=user, person=person, forum_id=forum)
+        concerns = person_selectors.concerns_of_person(user=user, person=person, forum_id=forum)
+        notes = selectors.notes_of_person(user=user, person=person, forum_id=forum)
         record_access(user, concerns, AccessEvent.Action.VIEW_CONCERN, model=Concern)
         record_access(user, notes, AccessEvent.Action.VIEW_NOTE)
         reveal = person_selectors.active_reveal(user=user, person=person)
@@ -99,11 +114,14 @@ class PersonDetailView(ProtectedView):
         )
         context = {
             "person": person,
+            "scope_forum": forum,
+            "scope_forums": scope_forums if forum is not None else [],
             "case_files": case_files,
             "concerns": concerns,
             "notes": notes,
             "reveal": reveal,
-            "identity": person.identity if reveal else None,
+            # As this forum knows the person, never what other forums registered.
+            "identity": reveal.case_file.known_identity() if reveal else None,
             "may_reveal": person_selectors.may_reveal(user=user, person=person),
             "managing_forum_ids": managing,
             "user_agency_id": getattr(user, "agency_id", None),

@@ -89,6 +89,14 @@ POLICE_LIST_REFUSAL = _lazy(
 )
 
 
+def police_forum(user: AnyUser, forum_ids: list[int], requested: int | None) -> int | None:
+    """The purpose lock on one object's page: a police account sees a person's part in one
+    forum at a time — the one asked for, else the first — and nobody else is narrowed (None)."""
+    if not is_police(user) or not forum_ids:
+        return None
+    return requested if requested in forum_ids else min(forum_ids)
+
+
 def require_list_scope(
     user: AnyUser,
     model: type[models.Model],

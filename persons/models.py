@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -129,6 +130,16 @@ class Identity(EncryptedModel):
         return {"person_id": self.person_id}
 
 
+@dataclass(frozen=True)
+class KnownIdentity:
+    """Who a person is, as one forum was told (decrypted; never stored in this form)."""
+
+    name: str | None
+    cpr: str | None
+    birth_date: str | None
+    address: str | None
+
+
 class CaseFileQuerySet(models.QuerySet["CaseFile"]):
     def open(self) -> CaseFileQuerySet:
         return self.filter(closed_at__isnull=True)
@@ -183,6 +194,14 @@ class CaseFile(EncryptedModel):
     ksp_letter = models.CharField(
         _("KSP-litra"), max_length=1, choices=KspLetter.choices, blank=True
     )
+    # The identity as this forum was given it (by the concern that opened the case file, or
+    # passed on when the person was put on this forum). A reveal shows this, never the shared
+    # Identity: whoever types a known CPR must not receive the name and address another forum
+    # registered. Empty on case files from before it existed; those show the shared Identity.
+    known_name = EncryptedTextField(_("navn"), key_path="data_key", null=True)
+    known_cpr = EncryptedTextField(_("CPR-nummer"), key_path="data_key", null=True)
+    known_birth_date = EncryptedTextField(_("fødselsdato"), key_path="data_key", null=True)
+    known_address = EncryptedTextField(_("adresse"), key_path="data_key", null=True)
     expected_release_date = models.DateField(
         _("forventet løsladelse"),
         null=True,
@@ -215,6 +234,19 @@ class CaseFile(EncryptedModel):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    def known_identity(self) -> KnownIdentity:
+        """The identity as this case file's forum knows it (see ``known_name``)."""
+        if self.known_name is None:
+            shared = self.person.identity
+            return KnownIdentity(shared.name, shared.cpr, shared.birth_date, shared.address)
+        return KnownIdentity(
+            self.known_name, self.known_cpr, self.known_birth_date, self.known_address
+        )
+
+    def set_known_identity(self, identity: KnownIdentity) -> None:
+        self.known_name, self.known_cpr = identity.name, identity.cpr
+        self.known_birth_date, self.known_address = identity.birth_date, identity.address
 
     def audit_subject(self) -> tuple[int, str]:
         return self.person_id, self.person.pseudonym

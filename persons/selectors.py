@@ -10,7 +10,14 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.permissions import AnyUser, get_object_for, require_list_scope, visible_to
+from core.permissions import (
+    AnyUser,
+    get_object_for,
+    is_police,
+    police_forum,
+    require_list_scope,
+    visible_to,
+)
 from forums.models import Forum
 from persons.models import (
     PSEUDONYM_ALPHABET,
@@ -36,15 +43,20 @@ def casefile_list_for_forum(*, user: AnyUser, forum: Forum) -> QuerySet[CaseFile
 
 
 def _with_visible_case_files(
-    user: AnyUser, persons: QuerySet[FocusPerson, Any]
+    user: AnyUser, persons: QuerySet[FocusPerson, Any], forum_id: int | None = None
 ) -> QuerySet[FocusPerson, Any]:
+    case_files = visible_to(user, CaseFile.objects.select_related("forum"))
+    if forum_id is not None:
+        case_files = case_files.filter(forum_id=forum_id)
     return persons.prefetch_related(
-        Prefetch(
-            "case_files",
-            queryset=visible_to(user, CaseFile.objects.select_related("forum")).order_by("pk"),
-            to_attr="visible_case_files",
-        )
+        Prefetch("case_files", queryset=case_files.order_by("pk"), to_attr="visible_case_files")
     )
+
+
+def person_forum_scope(*, user: AnyUser, person: FocusPerson, requested: int | None) -> int | None:
+    """The one forum a police account sees this person through (None: not narrowed)."""
+    forum_ids = sorted({cf.forum_id for cf in getattr(person, "visible_case_files", [])})
+    return police_forum(user, forum_ids, requested)
 
 
 def clean_pseudonym_query(query: str) -> str:
@@ -72,7 +84,10 @@ def person_list_for(
     """Persons the user may see, with their visible case files; police only per forum, without
     search (the purpose lock). ``query`` must have passed ``clean_pseudonym_query``."""
     require_list_scope(user, FocusPerson, forum_given=forum_id is not None, search=query)
-    persons = _with_visible_case_files(user, visible_to(user, FocusPerson.objects.all()))
+    # The police see even the case-file column one forum at a time.
+    persons = _with_visible_case_files(
+        user, visible_to(user, FocusPerson.objects.all()), forum_id if is_police(user) else None
+    )
     if forum_id is not None:
         # Only the user's own forums: filtering by another forum must reveal nothing.
         persons = persons.filter(
@@ -92,32 +107,42 @@ def person_get_for(
     return get_object_for(user, persons, pk, action, audit_as=audit_as)
 
 
-def casefiles_of_person(*, user: AnyUser, person: FocusPerson) -> list[CaseFile]:
-    return list(
-        visible_to(user, CaseFile.objects.filter(person=person))
-        .select_related("forum", "data_key", "person")
-        .order_by("-opened_at")
-    )
+def casefiles_of_person(
+    *, user: AnyUser, person: FocusPerson, forum_id: int | None = None
+) -> list[CaseFile]:
+    case_files = visible_to(user, CaseFile.objects.filter(person=person))
+    if forum_id is not None:
+        case_files = case_files.filter(forum_id=forum_id)
+    return list(case_files.select_related("forum", "data_key", "person").order_by("-opened_at"))
 
 
-def concerns_of_person(*, user: AnyUser, person: FocusPerson) -> list[Concern]:
+def concerns_of_person(
+    *, user: AnyUser, person: FocusPerson, forum_id: int | None = None
+) -> list[Concern]:
+    concerns = visible_to(user, Concern.objects.filter(case_file__person=person))
+    if forum_id is not None:
+        concerns = concerns.filter(case_file__forum_id=forum_id)
     return list(
-        visible_to(user, Concern.objects.filter(case_file__person=person))
-        .select_related(
+        concerns.select_related(
             "case_file__data_key", "case_file__person", "case_file__forum", "source_agency"
-        )
-        .order_by("-created_at")
+        ).order_by("-created_at")
     )
 
 
 def active_reveal(*, user: AnyUser, person: FocusPerson) -> IdentityReveal | None:
-    """The user's unexpired reveal, while a named case file on their forum still allows it."""
-    if not visible_to(user, FocusPerson.objects.filter(pk=person.pk), "reveal").exists():
-        return None
+    """The user's unexpired reveal, while the named case file it was made on (whose known
+    identity it shows) is still open, named and on one of the user's forums."""
+    named = visible_to(
+        user, CaseFile.objects.filter(person=person, discussion_mode=CaseFile.Mode.NAMED)
+    )
     return (
         IdentityReveal.objects.filter(
-            user_id=user.pk or 0, person=person, expires_at__gt=timezone.now()
+            user_id=user.pk or 0,
+            person=person,
+            expires_at__gt=timezone.now(),
+            case_file__in=named,
         )
+        .select_related("case_file__data_key", "case_file__person__identity")
         .order_by("-expires_at")
         .first()
     )

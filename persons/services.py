@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,10 +39,14 @@ from persons.models import (
     FocusPersonUserObjectPermission,
     Identity,
     IdentityReveal,
+    KnownIdentity,
     PersonGrant,
 )
 
 MAX_TEXT = 10_000
+# Person ids are drawn at random above any sequence and below 2^53 (exact in JavaScript).
+PERSON_ID_FLOOR = 2**32
+PERSON_ID_SPAN = 2**53 - 2**32
 # What a silent CPR match records as its search criterion: the kind of look-up, never the CPR.
 CPR_MATCH_CRITERION = "cpr (blindt indeks)"
 MIN_REASON = 20
@@ -130,11 +135,18 @@ def person_create(
         municipality=forum.municipality,
         data_key=DataKey.create(),
     )
-    for _attempt in range(5):
+    for attempt in range(5):
+        # A random id, not the next in a sequence: a sequential id would tell whoever logs a
+        # concern whether the CPR was new (the highest id) or known (an older one).
+        person.pk = secrets.randbelow(PERSON_ID_SPAN) + PERSON_ID_FLOOR
         person.pseudonym = FocusPerson.new_pseudonym()
-        if not FocusPerson.objects.filter(pseudonym=person.pseudonym).exists():
+        try:
+            with transaction.atomic():
+                person.save(force_insert=True)
             break
-    person.save()
+        except IntegrityError:  # the id or pseudonym is taken (about never): draw again
+            if attempt == 4:
+                raise
     Identity(
         person=person,
         name=identity.name.strip(),
@@ -183,6 +195,14 @@ def _person_for_concern(
         return winner
 
 
+def _check_ksp_letter(forum: Forum, ksp_letter: str) -> None:
+    if forum.kind == ForumKind.KSP:
+        if ksp_letter not in CaseFile.KspLetter.values:
+            raise ValidationError({"ksp_letter": [_("En KSP-sag skal have litra a, b eller c.")]})
+    elif ksp_letter:
+        raise ValidationError({"ksp_letter": [_("Litra bruges kun i KSP.")]})
+
+
 def _casefile_create(
     *,
     actor: User,
@@ -191,6 +211,7 @@ def _casefile_create(
     consent: str = CaseFile.Consent.NOT_SOUGHT,
     consent_refused_reason: str = "",
     ksp_letter: str = "",
+    known: KnownIdentity,
 ) -> CaseFile:
     if consent not in CaseFile.Consent.values:
         raise ValidationError({"consent": [_("Ukendt samtykkestatus.")]})
@@ -202,25 +223,24 @@ def _casefile_create(
                 "Når samtykke er afvist, skal det begrundes (mindst 20 tegn), hvorfor sagen alligevel drøftes."
             ),
         )
-    if forum.kind == ForumKind.KSP:
-        if ksp_letter not in CaseFile.KspLetter.values:
-            raise ValidationError({"ksp_letter": [_("En KSP-sag skal have litra a, b eller c.")]})
-    elif ksp_letter:
-        raise ValidationError({"ksp_letter": [_("Litra bruges kun i KSP.")]})
+    _check_ksp_letter(forum, ksp_letter)
     if CaseFile.objects.open().filter(person=person, forum=forum).exists():
         raise ValidationError({"person": [_("Personen har allerede en åben sag i forummet.")]})
     _check_forum_age(forum, datetime.date.fromisoformat(person.identity.birth_date))
+    case_file = CaseFile(
+        person=person,
+        forum=forum,
+        opened_by=actor,
+        consent=consent,
+        consent_refused_reason=consent_refused_reason,
+        ksp_letter=ksp_letter,
+        data_key=DataKey.create(),
+    )
+    case_file.set_known_identity(known)
     try:
         with transaction.atomic():
-            return CaseFile.objects.create(
-                person=person,
-                forum=forum,
-                opened_by=actor,
-                consent=consent,
-                consent_refused_reason=consent_refused_reason,
-                ksp_letter=ksp_letter,
-                data_key=DataKey.create(),
-            )
+            case_file.save()
+            return case_file
     except IntegrityError:  # a concurrent opening won the race
         raise ValidationError(
             {"person": [_("Personen har allerede en åben sag i forummet.")]}
@@ -251,6 +271,16 @@ def casefile_open(
     necessity = require_reason(necessity, "necessity", NECESSITY_MESSAGE)
     if actor.agency is None:
         raise PermissionDenied(_("Du er ikke knyttet til en myndighed."))
+    # The new forum is told who the person is as the actor's own forum knows them.
+    source = (
+        CaseFile.objects.restrict(actor, "view")
+        .filter(person=person)
+        .select_related("data_key", "person__identity")
+        .order_by("-opened_at")
+        .first()
+    )
+    if source is None:
+        raise PermissionDenied(_("Du kan kun sætte personer fra dine egne fora på listen."))
     case_file = _casefile_create(
         actor=actor,
         person=person,
@@ -258,6 +288,7 @@ def casefile_open(
         consent=consent,
         consent_refused_reason=consent_refused_reason,
         ksp_letter=ksp_letter,
+        known=source.known_identity(),
     )
     casefile_disclosure_record(
         actor=actor,
@@ -265,7 +296,7 @@ def casefile_open(
         case_file=case_file,
         source=case_file,
         necessity=necessity,
-        data_categories=["sag"],
+        data_categories=["sag", "identitet"],
     )
     return case_file
 
@@ -371,6 +402,10 @@ def concern_register(
         )
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    try:
+        _check_ksp_letter(forum, ksp_letter)  # before matching: else an answer differs by CPR
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     cpr, birth_date = _birth_date(identity)
@@ -380,7 +415,18 @@ def concern_register(
     )
     case_file = CaseFile.objects.open().filter(person=person, forum=forum).first()
     if case_file is None:
-        case_file = _casefile_create(actor=actor, person=person, forum=forum, ksp_letter=ksp_letter)
+        case_file = _casefile_create(
+            actor=actor,
+            person=person,
+            forum=forum,
+            ksp_letter=ksp_letter,
+            known=KnownIdentity(
+                name=identity.name.strip(),
+                cpr=cpr or None,
+                birth_date=birth_date.isoformat(),
+                address=identity.address.strip() or None,
+            ),
+        )
     concern = Concern(
         case_file=case_file,
         source_agency=source_agency,
@@ -429,6 +475,17 @@ def casefile_update(
                 "reason",
                 _("Drøftelse med navn kræver en begrundelse for nødvendigheden (mindst 20 tegn)."),
             )
+            if actor.agency is None:
+                raise PermissionDenied(_("Du er ikke knyttet til en myndighed."))
+            # Every member agency may now reveal who the person is: that is a disclosure.
+            casefile_disclosure_record(
+                actor=actor,
+                from_agency=actor.agency,
+                case_file=case_file,
+                source=case_file,
+                necessity=case_file.named_reason,
+                data_categories=["identitet"],
+            )
         case_file.discussion_mode = mode
     if expected_release_date is not None:
         if case_file.forum.kind != ForumKind.KSP:
@@ -447,8 +504,11 @@ def casefile_update(
 
 
 @transaction.atomic
-def identity_reveal(*, actor: User, person_id: Any, reason: str) -> tuple[IdentityReveal, Identity]:
-    """Reveal a person's identity to the actor for a limited time, for a stated reason.
+def identity_reveal(
+    *, actor: User, person_id: Any, reason: str
+) -> tuple[IdentityReveal, KnownIdentity]:
+    """Reveal a person's identity to the actor for a limited time, for a stated reason: the
+    identity as the named case file's forum knows it, not what other forums registered.
 
     Allowed only where a named case file puts the person on the actor's forum. Audited as
     reveal_identity; the forum chairs and the municipality's DPOs are notified.
@@ -462,7 +522,8 @@ def identity_reveal(*, actor: User, person_id: Any, reason: str) -> tuple[Identi
     case_file = (
         CaseFile.objects.restrict(actor, "view")
         .filter(person=person, discussion_mode=CaseFile.Mode.NAMED)
-        .select_related("forum")
+        .select_related("forum", "data_key")
+        .order_by("-opened_at")
         .first()
     )
     if case_file is None:  # the named case file closed since get_object_for: treat as unseen
@@ -480,7 +541,7 @@ def identity_reveal(*, actor: User, person_id: Any, reason: str) -> tuple[Identi
         actor=actor, action=AccessEvent.Action.REVEAL_IDENTITY, objects=[person], reason=reason
     )
     _notify_reveal(actor=actor, person=person, forum=case_file.forum)
-    return reveal, person.identity
+    return reveal, case_file.known_identity()
 
 
 def _notify_reveal(*, actor: User, person: FocusPerson, forum: Forum) -> None:

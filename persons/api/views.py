@@ -202,6 +202,12 @@ class PersonViewSet(mixins.ListModelMixin, ProtectedViewSet):
         person = selectors.person_get_for(
             user=request.user, pk=pk, audit_as=AccessEvent.Action.VIEW_PERSON
         )
+        forum = selectors.person_forum_scope(
+            user=request.user, person=person, requested=_forum_filter(request)
+        )
+        if forum is not None:  # a police account: one forum's case file at a time
+            shown = [cf for cf in getattr(person, "visible_case_files", []) if cf.forum_id == forum]
+            person.visible_case_files = shown  # type: ignore[attr-defined]
         return Response(PersonSerializer(person).data)
 
     @action(detail=True, methods=["post"], serializer_class=RevealSerializer)

@@ -297,10 +297,9 @@ def test_putting_a_person_on_another_forum_is_a_disclosure(world):
         actor=world.coordinator, person=world.person, forum=world.other_forum, necessity=NECESSITY
     )
     row = Disclosure.objects.get(
-        source_id=case_file.pk, forum_id=world.other_forum.pk, data_categories=["sag"]
+        source_id=case_file.pk, forum_id=world.other_forum.pk, data_categories=["identitet", "sag"]
     )
     assert row.from_agency == world.school and row.person_id == world.person.pk
-    assert row.data_categories == ["sag"]
 
 
 # --- The police purpose lock on every list -----------------------------------------------------
@@ -526,3 +525,141 @@ def test_a_per_person_grant_goes_only_to_staff_serving_the_municipality(world):
     assert "user" in refused.value.message_dict
     assert not PersonGrant.objects.exists()
     assert not Disclosure.objects.filter(data_categories__contains=["helhedsplan"]).exists()
+
+
+# --- Review findings: what a known CPR must not hand over ----------------------------------
+
+
+def test_a_known_cpr_reveals_only_what_the_forum_was_told(world, client):
+    """The outsider types the world's person's CPR with another name, takes their own case file
+    to named discussion and reveals: they see the name they typed and no address, never what
+    the first forum registered."""
+    client.force_login(world.outsider)
+    payload = {"forum": world.other_forum.pk, "source_agency": world.social.pk}
+    body = post(client, CONCERNS, concern(world, PERSON_CPR, **payload)).json()
+    case_file = CaseFile.objects.get(pk=body["concern"]["case_file"])
+    assert case_file.person_id == world.person.pk  # matched, silently
+    response = client.patch(
+        f"/api/v1/case-files/{case_file.pk}/",
+        {"mode": "named", "reason": NAMED_REASON},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    revealed = post(client, f"/api/v1/persons/{world.person.pk}/reveal/", {"reason": REVEAL_REASON})
+    assert revealed.status_code == 200, revealed.content
+    identity = revealed.json()
+    assert identity["name"] == "Navn Navnesen"
+    assert identity["address"] is None
+    assert PERSON_NAME not in revealed.content.decode()
+    assert "Testvej" not in revealed.content.decode()
+    page = client.get(f"/personer/{world.person.pk}/").content.decode()
+    assert "Navn Navnesen" in page and PERSON_NAME not in page and "Testvej" not in page
+
+
+def test_putting_a_person_on_another_forum_passes_on_what_the_forum_knows(world):
+    Membership.objects.create(forum=world.other_forum, user=world.coordinator, role="coordinator")
+    case_file = casefile_open(
+        actor=world.coordinator, person=world.person, forum=world.other_forum, necessity=NECESSITY
+    )
+    assert case_file.known_identity() == world.case_file.known_identity()
+    assert case_file.known_identity().name == PERSON_NAME
+    row = Disclosure.objects.get(source_id=case_file.pk, forum_id=world.other_forum.pk)
+    assert row.data_categories == ["identitet", "sag"]
+
+
+def test_person_ids_are_random_not_the_next_in_a_sequence(world, client):
+    from persons.services import PERSON_ID_FLOOR
+
+    client.force_login(world.school_member)
+    ids = [
+        post(client, CONCERNS, concern(world, cpr)).json()["person"]["id"]
+        for cpr in ("0101124234", "0202124234", "0303124234")
+    ]
+    assert all(pid >= PERSON_ID_FLOOR for pid in ids)
+    assert sorted(ids) != list(range(min(ids), min(ids) + 3))
+    assert all(pid < 2**53 for pid in ids)  # exact in JavaScript
+
+
+def test_a_ksp_concern_without_a_letter_is_refused_alike_for_known_and_new(world, client):
+    ksp = Forum.objects.create(
+        name="KSP Test", kind=ForumKind.KSP, municipality=world.forum.municipality
+    )
+    Membership.objects.create(forum=ksp, user=world.chair, role="chair")
+    first = concern_register(
+        actor=world.chair,
+        forum=ksp,
+        identity=IdentityInput(name="Kendt Person", cpr=NEW_CPR),
+        categories=["vold"],
+        description="Bekymring.",
+        source_agency=world.social,
+        necessity=NECESSITY,
+        ksp_letter="a",
+    )
+    client.force_login(world.chair)
+    answers = [
+        post(
+            client,
+            CONCERNS,
+            concern(world, cpr, forum=ksp.pk, source_agency=world.social.pk),
+        )
+        for cpr in (NEW_CPR, "0505124234")
+    ]
+    assert [a.status_code for a in answers] == [400, 400]
+    assert answers[0].json() == answers[1].json()
+    assert first.concern.case_file.concerns.count() == 1
+
+
+def test_going_named_is_a_disclosure_of_the_identity(world):
+    casefile_update(
+        actor=world.coordinator, case_file=world.case_file, mode="named", reason=NAMED_REASON
+    )
+    row = Disclosure.objects.get(source_id=world.case_file.pk, data_categories=["identitet"])
+    assert row.from_agency == world.school and row.necessity == NAMED_REASON
+    assert set(row.to_agency_ids) == {world.police.pk, world.social.pk}
+
+
+def test_an_administrator_cannot_widen_what_an_agency_or_municipality_serves(world):
+    from accounts.models import Region
+
+    region = Region.objects.create(name="Region Syddanmark")
+    world.school.region = region
+    with pytest.raises(ValidationError):
+        world.school.save()
+    municipality = world.forum.municipality
+    municipality.region = region
+    with pytest.raises(ValidationError):
+        municipality.save()
+    fresh = AgencyFactory.create(name="Ny Myndighed")  # not in use: may still be set up
+    fresh.region = region
+    fresh.save()
+
+
+def test_police_see_a_person_on_two_forums_one_forum_at_a_time(police_in_two, client):
+    w = police_in_two
+    Membership.objects.create(forum=w.other_forum, user=w.coordinator, role="coordinator")
+    other = casefile_open(
+        actor=w.coordinator, person=w.person, forum=w.other_forum, necessity=NECESSITY
+    )
+    from coordination.services import note_create
+
+    note_create(
+        actor=w.coordinator,
+        case_file=other,
+        body="Notat kun i det andet forum",
+        visibility="forum",
+        necessity=NECESSITY,
+    )
+    client.force_login(w.police_member)
+    listed = client.get("/api/v1/persons/", {"forum": w.forum.pk}).json()["results"]
+    assert [cf["forum"] for p in listed for cf in p["case_files"]] == [w.forum.pk]
+    detail = client.get(f"/api/v1/persons/{w.person.pk}/").json()
+    assert len({cf["forum"] for cf in detail["case_files"]}) == 1
+    first = client.get(f"/personer/{w.person.pk}/?forum={w.forum.pk}").content.decode()
+    second = client.get(f"/personer/{w.person.pk}/?forum={w.other_forum.pk}").content.decode()
+    assert "Notat kun i det andet forum" not in first
+    assert "Notat kun i det andet forum" in second
+    assert "Politiets oplysning" in first and "Politiets oplysning" not in second
+    # a member who is not police sees both forums on one page, as before
+    client.force_login(w.coordinator)
+    both = client.get(f"/personer/{w.person.pk}/").content.decode()
+    assert "Notat kun i det andet forum" in both and "Politiets oplysning" in both
