@@ -1,4 +1,7 @@
-# Production image for web, worker and beat (see docker-compose.yml).
+# Production image for web, worker and beat (see docker-compose.yml). It holds no key: secrets
+# come from the environment at run time, and AUDIT_SIGNING_KEY only for beat (AUDIT_SIGNER=1,
+# `celery worker --beat -Q audit`); web and worker run without it. The `migrate` service runs
+# as the database owner and `manage.py grant_app_role`; the others as the application role.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONUNBUFFERED=1 \
@@ -21,4 +24,4 @@ RUN DEBUG=1 STATICFILES_MANIFEST=1 STATIC_ROOT=/app/staticfiles python manage.py
 USER tvaers
 ENV STATIC_ROOT=/app/staticfiles
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -13,12 +13,13 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Development settings for `make run`: SQLite under var/, Celery on kombu's filesystem transport.
 RUN_ENV := DEBUG=1 CELERY_BROKER_URL=filesystem:// EMAIL_URL=filemail:///$(CURDIR)/var/mail
 
-.PHONY: help install run test lint fmt bench assets clean
+.PHONY: help install run test lint security fmt bench assets clean
 
 help:
 	@echo "make run    start Tværs on http://127.0.0.1:8000 (SQLite, demo data, background worker)"
 	@echo "make test   the whole suite on a throwaway PostgreSQL and Redis"
 	@echo "make lint   ruff, ruff format --check, mypy, makemigrations --check"
+	@echo "make security  bandit, check --deploy, pip-audit, schemathesis on a live server"
 
 install: $(VENV)/.installed
 
@@ -51,6 +52,35 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(LINT_ENV) $(BIN)/mypy .
 	$(LINT_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Production settings for `check --deploy`, as the web process gets them: fresh keys from
+# config.keys (the audit signing key only as its public half: only beat signs), DEBUG off,
+# placeholder hosts (the deployment checks read settings; nothing is contacted).
+SECURITY_PROD_ENV := DEBUG=0 ALLOWED_HOSTS=tvaers.example.org \
+	DATABASE_URL=postgres://tvaers@db.example.org:5432/tvaers \
+	REDIS_URL=redis://redis.example.org:6379/0 EMAIL_URL=smtp+tls://mailer@smtp.example.org:587
+# pip-audit asks PyPI's JSON API per release; one well-known release tells whether it answers.
+PIP_AUDIT_PROBE := https://pypi.org/pypi/pip/24.0/json
+
+security: install
+	$(BIN)/bandit -c pyproject.toml -r . -q
+	keys="$$(DEBUG=1 $(BIN)/python -W ignore -m config.keys)"; \
+	signing="$$(echo "$$keys" | sed -n 's/^AUDIT_SIGNING_KEY=//p')"; \
+	public="$$(AUDIT_SIGNING_KEY="$$signing" $(BIN)/python scripts/audit_public_key.py)"; \
+	env $$(echo "$$keys" | grep -v '^AUDIT_SIGNING_KEY=') "$$public" \
+		$(SECURITY_PROD_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
+	@if $(BIN)/python -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=20)' \
+			$(PIP_AUDIT_PROBE) 2>/dev/null; then \
+		$(BIN)/uv export --frozen --all-groups --no-emit-project --quiet \
+			| $(BIN)/pip-audit --strict --require-hashes --disable-pip --progress-spinner off -r /dev/stdin; \
+	else \
+		echo "pip-audit: vulnerability database unreachable — NOT CHECKED"; \
+		if [ "$${SECURITY_ALLOW_OFFLINE_AUDIT:-0}" != 1 ]; then \
+			echo "pip-audit: failing; SECURITY_ALLOW_OFFLINE_AUDIT=1 accepts an unchecked audit"; \
+			exit 1; \
+		fi; \
+	fi
+	$(BIN)/python scripts/with_services.py -- $(BIN)/python scripts/security_api_fuzz.py
 
 fmt: install
 	$(BIN)/ruff check --fix .

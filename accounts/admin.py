@@ -5,14 +5,27 @@ is recorded in the AccountEvent chain (audit.receivers) with the DPOs told."""
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db import router, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+import accounts.admin_lockout  # noqa: F401  # login lockouts
+from accounts import mfa
 from accounts.forms import AccountChangeForm
 from accounts.models import Agency, Municipality, PoliceDistrict, Region, User, acting_user
+
+# Device pages would show TOTP secrets and backup codes: the second factor is reset from the
+# user (action below), never read or edited.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
 
 
 @admin.register(PoliceDistrict)
@@ -78,6 +91,37 @@ class UserAdmin(DjangoUserAdmin[Any]):
     # direct permissions not at all (roles are groups).
     readonly_fields = ["is_superuser", "last_login", "date_joined"]
     filter_horizontal = ["groups"]
+    actions = ["reset_second_factor"]
+
+    @admin.action(description=_("Nulstil totrinsbekræftelse (brugeren får en e-mail)"))
+    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        """Delete the chosen users' TOTP device and backup codes (accounts.mfa): recorded as
+        OTP_RESET, the user told by email. Never one's own; a superuser's only by a superuser."""
+        actor = request.user
+        assert isinstance(actor, User)  # noqa: S101 - admin views require a staff user
+        done = 0
+        for target in queryset.order_by("pk"):
+            if not self.has_change_permission(request, target):
+                self.message_user(
+                    request,
+                    gettext("Du må ikke nulstille totrinsbekræftelsen for %(user)s.")
+                    % {"user": target.email},
+                    messages.ERROR,
+                )
+                continue
+            try:
+                mfa.second_factor_reset(actor=actor, target=target)
+            except PermissionDenied as refused:
+                self.message_user(request, str(refused), messages.ERROR)
+                continue
+            done += 1
+        if done:
+            self.message_user(
+                request,
+                gettext("Totrinsbekræftelsen er nulstillet for %(count)d bruger(e).")
+                % {"count": done},
+                messages.SUCCESS,
+            )
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any

@@ -1,16 +1,31 @@
-"""Demo agencies and users for `manage.py seed_demo`: a few of each, with one shared password."""
+"""Demo agencies and users for `manage.py seed_demo`: a few of each, with one shared password
+and one shared TOTP secret (the second factor), both published. Only seed_demo uses them, and
+it refuses to run with DEBUG off unless told it is a training installation."""
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Agency, Municipality, PoliceDistrict, Region, User
 from accounts.roles import Role
+from accounts.signals import account_event
 
 DEMO_PASSWORD = "Tvaers-demo-2026"  # noqa: S105 - printed by seed_demo and listed in README.md
+# Base32, as an authenticator app takes it; printed by seed_demo and listed in README.md.
+# `manage.py demo_otp EMAIL` prints the current code for it.
+DEMO_TOTP_SECRET = "TVAERSDEMOTVAERSDEMOTVAERSDEMO23"  # noqa: S105 - published on purpose
+DEMO_TOTP_DEVICE_NAME = "Demo"
+
+
+def demo_totp_key() -> str:
+    """DEMO_TOTP_SECRET as django-otp stores a key (hex)."""
+    return base64.b32decode(DEMO_TOTP_SECRET).hex()
+
 
 # (code, name, police district, region)
 MUNICIPALITIES = [
@@ -118,4 +133,22 @@ def seed_accounts() -> list[DemoUser]:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         user.groups.set([Group.objects.get(name=demo.role.value)])
+        _enrol_demo_device(user)
     return USERS
+
+
+def _enrol_demo_device(user: User) -> None:
+    """The user's only TOTP device holds DEMO_TOTP_SECRET (a re-run restores it, e.g. after
+    an administrator's reset in the demo)."""
+    key = demo_totp_key()
+    TOTPDevice.objects.filter(user=user).exclude(name=DEMO_TOTP_DEVICE_NAME, key=key).delete()
+    device, created = TOTPDevice.objects.get_or_create(
+        user=user, name=DEMO_TOTP_DEVICE_NAME, key=key, defaults={"confirmed": True}
+    )
+    if not device.confirmed:
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+    if created:
+        account_event.send(
+            sender=User, actor=None, target=user, action="otp_enrolled", details={"demo": True}
+        )

@@ -46,3 +46,41 @@ class AccountChangeForm(UserChangeForm[User]):
         if groups is not None and roles_conflict(group.name for group in groups):
             self.add_error("groups", ROLE_CONFLICT_MESSAGE)
         return cleaned
+
+
+class OTPCodeForm(forms.Form):
+    """The second step of the login: a code from the authenticator app or a backup code."""
+
+    code = forms.CharField(
+        label=_("Engangskode"),
+        help_text=_("De 6 cifre fra din godkendelsesapp, eller en af dine backupkoder."),
+        max_length=32,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autofocus": True,
+                "inputmode": "text",
+                "class": "form-input input-width-s",
+                "spellcheck": "false",
+            }
+        ),
+        error_messages={"required": _("Skriv koden.")},
+    )
+
+
+class EnrolmentForm(forms.Form):
+    code = forms.CharField(
+        label=_("Kode fra appen"),
+        help_text=_("Skriv de 6 cifre, som appen viser nu."),
+        max_length=16,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "class": "form-input input-width-s",
+            }
+        ),
+        error_messages={"required": _("Skriv koden fra appen.")},
+    )

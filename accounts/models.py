@@ -331,3 +331,39 @@ def acting_user(request: Any) -> User:
     if not isinstance(user, User):
         raise TypeError("acting_user() needs an authenticated request")
     return user
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def usable(self) -> ApiTokenQuerySet:
+        """Neither revoked nor expired."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class ApiToken(models.Model):
+    """A token for the REST API (accounts.tokens), issued only after password and second
+    factor. Only the SHA-256 of the token is stored; ``prefix`` (its first characters) lets the
+    holder and an administrator tell tokens apart without it being usable."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("bruger")
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("begyndelse"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("udstedt"), default=timezone.now)
+    expires_at = models.DateTimeField(_("udløber"))
+    revoked_at = models.DateTimeField(_("tilbagekaldt"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("sidst brugt"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API-nøgle")
+        verbose_name_plural = _("API-nøgler")
+        indexes = [models.Index(fields=["user", "revoked_at"], name="apitoken_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"
+
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -21,6 +21,7 @@ from django.dispatch.dispatcher import _make_id  # type: ignore[attr-defined]  #
 from django.utils.translation import gettext
 
 from accounts.models import ROLE_CONFLICT_MESSAGE, Agency, User, roles_conflict
+from accounts.signals import account_event
 from audit.models import AccountEvent
 from audit.services import account_event_record
 
@@ -226,7 +227,23 @@ def _names(field: str, ids: set[int]) -> list[str]:
     return sorted(Group.objects.filter(pk__in=ids).values_list("name", flat=True))
 
 
+# --- other account events (second factor, lockout, tokens): accounts.signals ------------------
+
+
+def on_account_event(
+    sender: Any,
+    *,
+    actor: User | None,
+    target: User,
+    action: str,
+    details: dict[str, Any] | None = None,
+    **_: Any,
+) -> None:
+    account_event_record(actor=actor, target=target, action=Action(action), details=details)
+
+
 def connect() -> None:
+    account_event.connect(on_account_event, dispatch_uid="audit-account-event")
     pre_save.connect(user_pre_save, sender=User, dispatch_uid="audit-account-pre-save")
     post_save.connect(user_post_save, sender=User, dispatch_uid="audit-account-post-save")
     m2m_changed.connect(

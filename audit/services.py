@@ -42,7 +42,9 @@ def append(record: ChainedRecord) -> ChainedRecord:
 
 
 def checkpoint_record(chain: str) -> Checkpoint | None:
-    """Sign the chain's current head with AUDIT_SIGNING_KEY (run by beat)."""
+    """Sign the chain's current head with AUDIT_SIGNING_KEY. Only the signer holds the key
+    (beat, consuming the 'audit' queue); elsewhere this raises crypto.SigningKeyMissing. The
+    public key stored in the row is informational: verification never trusts it."""
     head = ChainHead.objects.filter(chain=chain).first()
     if head is None or head.seq == 0:
         return None

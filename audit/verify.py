@@ -1,8 +1,13 @@
 """Recompute the audit hash chains and check them against the head rows and the signed
-checkpoints. Used by ``manage.py audit_verify``, the DPO page and the API."""
+checkpoints. Used by ``manage.py audit_verify``, the DPO page and the API.
+
+Checkpoints are verified with AUDIT_PUBLIC_KEY (or keys given to ``audit_verify``), configured
+outside the database: the public key a checkpoint row carries is never trusted, since whoever
+can write the row can write a key of their own beside a forged signature."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from audit.models import (
@@ -28,8 +33,12 @@ class VerifyResult:
     problem: str = ""
 
 
-def verify_chain(model: type[ChainedRecord], public_key: str | None = None) -> VerifyResult:
+def verify_chain(
+    model: type[ChainedRecord], public_keys: Sequence[str] | None = None
+) -> VerifyResult:
+    """``public_keys``: the keys a checkpoint may be signed with; AUDIT_PUBLIC_KEY if None."""
     chain = model.CHAIN
+    keys = list(crypto.audit_public_keys() if public_keys is None else public_keys)
     # Judge the chain as it stood when we started, so appends and checkpoints committing while
     # we read (the system is in use) are no false alarm. Checkpoints first, then the head: a
     # genuine head is never behind a checkpoint read before it, so every checkpoint must find
@@ -66,15 +75,13 @@ def verify_chain(model: type[ChainedRecord], public_key: str | None = None) -> V
             f"{chain}: the head says seq {head.seq}, the table ends at {last_seq} (tail removed?)",
         )
     for checkpoint in checkpoint_list:
-        key = public_key or checkpoint.public_key
-        if not crypto.verify_signature(
-            key, checkpoint.message(), bytes.fromhex(checkpoint.signature)
-        ):
+        if not _signed_by(keys, checkpoint):
             return VerifyResult(
                 False,
                 checked,
                 None,
-                f"{chain}: checkpoint {checkpoint.pk} has an invalid signature",
+                f"{chain}: checkpoint {checkpoint.pk} has an invalid signature under the "
+                f"configured public key (seq {checkpoint.seq})",
             )
         if hashes_at.get(checkpoint.seq) != checkpoint.row_hash:
             return VerifyResult(
@@ -86,10 +93,19 @@ def verify_chain(model: type[ChainedRecord], public_key: str | None = None) -> V
     return VerifyResult(True, checked)
 
 
-def verify_all(public_key: str | None = None) -> VerifyResult:
+def _signed_by(keys: Sequence[str], checkpoint: Checkpoint) -> bool:
+    try:
+        signature = bytes.fromhex(checkpoint.signature)
+    except ValueError:
+        return False
+    message = checkpoint.message()
+    return any(crypto.verify_signature(key, message, signature) for key in keys)
+
+
+def verify_all(public_keys: Sequence[str] | None = None) -> VerifyResult:
     total = 0
     for model in CHAINS:
-        result = verify_chain(model, public_key)
+        result = verify_chain(model, public_keys)
         total += result.checked
         if not result.ok:
             return VerifyResult(False, total, result.first_bad, result.problem)

@@ -21,6 +21,7 @@ from audit import selectors
 from audit.forms import AccessFilterForm, SpotCheckForm
 from audit.models import AccessEvent, Checkpoint, SpotCheck
 from audit.verify import verify_all
+from core import crypto
 from core.params import bad_request, int_param
 from core.permissions import ROLE_DPO, has_role
 
@@ -191,19 +192,21 @@ class UnusualAccessView(DPOView):
 
 
 class VerifyView(DPOView):
+    """Checkpoints are checked with AUDIT_PUBLIC_KEY from the configuration (audit.verify),
+    never with the key stored in a checkpoint row; the page shows which key that is."""
+
+    def context(self, result: Any) -> dict[str, Any]:
+        return {
+            "result": result,
+            "checkpoints": Checkpoint.objects.all()[:10],
+            "public_keys": crypto.audit_public_keys(),
+        }
+
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(
-            request,
-            "audit/verify.html",
-            {"result": None, "checkpoints": Checkpoint.objects.all()[:10]},
-        )
+        return render(request, "audit/verify.html", self.context(None))
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        return render(
-            request,
-            "audit/verify.html",
-            {"result": verify_all(), "checkpoints": Checkpoint.objects.all()[:10]},
-        )
+        return render(request, "audit/verify.html", self.context(verify_all()))
 
 
 class SpotCheckView(DPOView):

@@ -1,13 +1,17 @@
 """REST API v1 (api.md): paths here are a promise to users."""
 
-from django.urls import path
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.routers import SimpleRouter
 
+from accounts.api import auth as auth_api
 from accounts.api.views import AgencyListView
 from audit.api import views as audit_api
 from coordination.api import meetings as meetings_api
 from coordination.api.views import CaseFileNotesViewSet, NoteViewSet
 from core.api_views import NotificationListView
+from core.views import page_not_found
 from forums.api.views import ForumViewSet, MembershipViewSet, MeView
 from persons.api.grants import PersonGrantsViewSet, PersonGrantViewSet
 from persons.api.views import CaseFileViewSet, ConcernViewSet, PersonViewSet
@@ -26,7 +30,15 @@ router.register("actions", meetings_api.ActionViewSet, basename="action")
 
 app_name = "api"
 
+
+@csrf_exempt
+def unknown_path(request: HttpRequest) -> HttpResponse:
+    return page_not_found(request, Http404())
+
+
 urlpatterns = [
+    path("auth/token/", auth_api.TokenView.as_view(), name="auth-token"),
+    path("auth/logout/", auth_api.LogoutView.as_view(), name="auth-logout"),
     path("me/", MeView.as_view(), name="me"),
     path(
         "audit/access-events/", audit_api.AccessEventListView.as_view(), name="audit-access-events"
@@ -63,4 +75,8 @@ urlpatterns = [
     ),
     path("my/actions/", meetings_api.MyActionsViewSet.as_view({"get": "list"}), name="my-actions"),
     *router.urls,
+    # Last: any other path below /api/v1/ ending in "/" is api.md's JSON 404 in every mode
+    # (with DEBUG on, Django answers an unresolved path with its HTML page, not handler404).
+    # A path without the slash still falls through to APPEND_SLASH.
+    re_path(r"^[\s\S]*/$", unknown_path),  # any character, a newline too
 ]

@@ -13,6 +13,7 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 from django.conf import settings
+from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -32,6 +33,13 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     timezone="Europe/Copenhagen",
     enable_utc=True,
+    # Signing audit checkpoints needs AUDIT_SIGNING_KEY, which only beat holds: that task goes
+    # to the "audit" queue, consumed by beat's embedded worker (`-Q audit`); the workers
+    # without the key consume "celery" only (`-Q celery`, docker-compose.yml). A worker started
+    # without -Q (`make run`, tests) consumes both.
+    task_default_queue="celery",
+    task_queues=[Queue(name, Exchange(name), routing_key=name) for name in ("celery", "audit")],
+    task_routes={"audit.tasks.record_checkpoints": {"queue": "audit"}},
     beat_schedule={
         "worker-heartbeat": {
             "task": "core.tasks.record_worker_heartbeat",
@@ -54,6 +62,7 @@ app.conf.update(
         "audit-checkpoints": {
             "task": "audit.tasks.record_checkpoints",
             "schedule": crontab(minute="7"),
+            "options": {"queue": "audit"},
         },
         "person-grant-sweep": {
             "task": "persons.tasks.expire_person_grants",

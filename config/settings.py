@@ -7,6 +7,7 @@ start-up stops with one line naming the first missing or unsafe setting.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -68,10 +69,52 @@ BLIND_INDEX_KEY: bytes = _parsed(
     "BLIND_INDEX_KEY", keys.decode_key, _secret("BLIND_INDEX_KEY", keys.DEV_BLIND_INDEX_KEY)
 )
 
-# Ed25519 seed that signs audit chain checkpoints (audit.services.checkpoint_record).
-AUDIT_SIGNING_KEY: bytes = _parsed(
-    "AUDIT_SIGNING_KEY", keys.decode_key, _secret("AUDIT_SIGNING_KEY", keys.DEV_AUDIT_SIGNING_KEY)
-)
+# Audit checkpoints (docs/decisions/0014). Only the signer (beat, AUDIT_SIGNER=1) holds the
+# Ed25519 seed AUDIT_SIGNING_KEY; any other production process holding it is refused. Every
+# process verifies with AUDIT_PUBLIC_KEY (comma-separated after a rotation), configured apart
+# from the database: a checkpoint row's own key is never trusted.
+AUDIT_SIGNER: bool = env.bool("AUDIT_SIGNER", default=False)
+AUDIT_SIGNING_KEY: bytes | None = None
+if DEBUG or AUDIT_SIGNER:
+    AUDIT_SIGNING_KEY = _parsed(
+        "AUDIT_SIGNING_KEY",
+        keys.decode_key,
+        _secret("AUDIT_SIGNING_KEY", keys.DEV_AUDIT_SIGNING_KEY),
+    )
+elif env.str("AUDIT_SIGNING_KEY", default=""):
+    _refuse(
+        "AUDIT_SIGNING_KEY is set in a process that does not sign; only beat holds it "
+        "(with AUDIT_SIGNER=1)."
+    )
+
+
+def _audit_public_keys(name: str) -> list[str]:
+    import base64
+
+    from core.crypto import public_key_of  # the one place Tværs touches `cryptography`
+
+    raw = [part.strip() for part in env.str(name, default="").split(",") if part.strip()]
+    signer = public_key_of(AUDIT_SIGNING_KEY) if AUDIT_SIGNING_KEY is not None else None
+    if not raw:
+        if not DEBUG or signer is None:
+            _refuse(
+                f"{name} is not set (required when DEBUG is off); it is the public half of "
+                "AUDIT_SIGNING_KEY (`python scripts/audit_public_key.py`)."
+            )
+        return [signer] if signer else []
+    parsed = [
+        base64.urlsafe_b64encode(_parsed(name, keys.decode_key, value)).decode("ascii")
+        for value in raw
+    ]
+    dev = public_key_of(keys.decode_key(keys.DEV_AUDIT_SIGNING_KEY, name=name))
+    if not DEBUG and dev in parsed:
+        _refuse(f"{name} holds the development key's public half.")
+    if signer is not None and signer not in parsed:
+        _refuse(f"{name} does not hold the public half of AUDIT_SIGNING_KEY.")
+    return parsed
+
+
+AUDIT_PUBLIC_KEYS: list[str] = _audit_public_keys("AUDIT_PUBLIC_KEY")
 
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
@@ -98,6 +141,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "axes",
     "core",
     "accounts",
     "forums",
@@ -109,16 +153,23 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.logs.RequestLogMiddleware",  # one log line per request (not for static files)
+    "core.headers.NoStoreMiddleware",  # Cache-Control: no-store on every page and API answer
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor
+    "core.otp.OTPRequiredMiddleware",  # ...without which a session reaches no page or API
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.sessions.SessionTimeoutMiddleware",  # idle timeout and absolute session lifetime
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "core.request_context.RequestContextMiddleware",
+    # Last (django-axes): turns a lockout flagged during the view into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -154,11 +205,15 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL: str = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# The API's rate-limit counters must be shared by every web process: Redis in production;
+# `make run` (one process) and the tests keep them in the process's memory.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://" if DEBUG else REDIS_URL)}
 
 # --- Accounts and security ------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked account or address
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -166,6 +221,10 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous visitor
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Second factor (django-otp, accounts.mfa; enforced by core.otp): the name authenticator apps
+# show, and no device secrets in Django admin (its device pages are unregistered as well).
+OTP_TOTP_ISSUER = "Tværs"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -177,9 +236,35 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Shared office PCs: a session ends with the browser and after a working day at most.
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
-SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Brute force (django-axes, accounts.lockout): after LOGIN_FAILURE_LIMIT failed logins (password,
+# second factor or API token request) within LOGIN_LOCKOUT_HOURS, the account is locked, and so
+# is the client address, each counted on its own, until the hours pass or an administrator
+# lifts it (`manage.py unlock EMAIL`, or the admin's action on access attempts).
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=3)
+LOGIN_LOCKOUT_HOURS = env.int("LOGIN_LOCKOUT_HOURS", default=24)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(hours=LOGIN_LOCKOUT_HOURS)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own, not combined
+AXES_USERNAME_FORM_FIELD = "email"
+AXES_USERNAME_CALLABLE = "accounts.lockout.attempted_email"
+AXES_CLIENT_IP_CALLABLE = "core.request_context.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = False  # a success between guesses must not reset the count
+# Never written in clear to the attempt rows (email and address have their own columns).
+AXES_SENSITIVE_PARAMETERS = ["username", "email", "ip_address", "otp", "code", "token"]
+# API tokens (accounts.tokens): issued with password and second factor, valid this long.
+API_TOKEN_HOURS = env.int("API_TOKEN_HOURS", default=8)
+
+# Shared office PCs: a session ends with the browser, after SESSION_IDLE_MINUTES without a
+# request and SESSION_MAX_HOURS after login at most, enforced on the server (core.sessions),
+# whatever the browser keeps. The session row itself expires after the absolute lifetime.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+SESSION_MAX_HOURS = env.int("SESSION_MAX_HOURS", default=10)
+if SESSION_IDLE_MINUTES < 1 or SESSION_MAX_HOURS < 1:
+    _refuse("SESSION_IDLE_MINUTES and SESSION_MAX_HOURS must be 1 or more.")
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # a cookie without expiry: gone when the browser closes
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -192,8 +277,25 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # container health checks speak plain HTTP inside
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+# In production, switching off HTTPS-only cookies, the HTTPS redirect or HSTS takes a second,
+# explicit switch (e.g. a closed test network without TLS): a typo must not do it.
+if not DEBUG and not env.bool("ALLOW_INSECURE_TRANSPORT", default=False):
+    for _name, _on in [
+        ("SECURE_COOKIES", SESSION_COOKIE_SECURE),
+        ("SECURE_SSL_REDIRECT", SECURE_SSL_REDIRECT),
+        ("SECURE_HSTS_SECONDS", SECURE_HSTS_SECONDS > 0),
+    ]:
+        if not _on:
+            _refuse(
+                f"{_name} is off; HTTPS protection may be dropped only with ALLOW_INSECURE_TRANSPORT=1."
+            )
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+# Reverse proxies in front of Tværs that append to X-Forwarded-For: the client address is the
+# Nth entry from the right (core.request_context.client_ip); 0 trusts no header (REMOTE_ADDR).
+TRUSTED_PROXY_COUNT: int = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    _refuse("TRUSTED_PROXY_COUNT must be 0 or more.")
 if env.bool("BEHIND_TLS_PROXY", default=False):
     # Only behind a proxy that overwrites this header; otherwise clients could spoof HTTPS.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -248,8 +350,19 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.TokenAuthentication",
         "core.authentication.SessionAuthentication",
     ],
+    # Per user, per client address (anonymous requests), and stricter for the token endpoint.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.throttling.UserRateThrottle",
+        "core.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_RATE_USER", default="600/min"),
+        "anon": env.str("API_RATE_ANON", default="60/min"),
+        "token": env.str("API_RATE_TOKEN", default="10/min"),
+    },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.PagePagination",
     "PAGE_SIZE": 50,
@@ -264,6 +377,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Case coordination for the cross-agency forums under retsplejelovens § 115.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],  # schema: logged in
     # Several models have a "kind" or "status": name each enum after its model.
     "ENUM_NAME_OVERRIDES": {
         "AgencyKindEnum": "accounts.models.Agency.Kind",
@@ -273,6 +387,11 @@ SPECTACULAR_SETTINGS = {
         "SessionStatusEnum": "coordination.models.ForumSession.Status",
         "ActionStatusEnum": "coordination.models.PlanAction.Status",
     },
+    # The error responses of api.md on every operation (core/schema.py), after the enum hook.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.document_errors",
+    ],
 }
 
 # --- Background work (config/celery.py holds the fixed task policy) ------------------------
@@ -296,12 +415,35 @@ else:
 
 # --- Logging: no request bodies, no personal data ---------------------------------------------
 
+# One line per request (core.logs: route, status, duration, user id, request id; never the
+# path's query string), the request id on every line. JSON for log collectors in production.
+LOG_FORMAT: str = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    _refuse("LOG_FORMAT must be json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "core.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # runserver's own access line repeats the request line with the full path and query.
+        "django.server": {"handlers": [], "level": "WARNING", "propagate": False},
+    },
 }
 
 # --- Domain ---------------------------------------------------------------------------------

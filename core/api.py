@@ -3,6 +3,7 @@ guarded base viewset that lists through ``visible_to`` and records what a page s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -37,15 +38,49 @@ class ProtectedAPIView(APIView):
     permission_classes = [permissions.IsAuthenticated, SeesContent]
 
 
+def _json_type_error(field: serializers.Field[Any, Any, Any, Any], value: Any) -> str | None:
+    """The Danish message when ``value`` is not of the JSON type the schema gives ``field``
+    (DRF would turn ``0`` into ``"0"`` for text, ``"1"`` into ``1`` for a number), else None."""
+    if value is None:
+        return None  # allow_null decides
+    if isinstance(field, serializers.ManyRelatedField | serializers.ListField):
+        child = getattr(field, "child_relation", None) or getattr(field, "child", None)
+        if isinstance(value, list) and child is not None:
+            return next(filter(None, (_json_type_error(child, item) for item in value)), None)
+        return None  # DRF refuses a non-list itself
+    if isinstance(field, serializers.CharField) and not isinstance(value, str):
+        return _("Skal være tekst.")
+    if isinstance(field, serializers.IntegerField | serializers.PrimaryKeyRelatedField) and (
+        not isinstance(value, int) or isinstance(value, bool)
+    ):
+        return _("Skal være et helt tal.")
+    if isinstance(field, serializers.FloatField) and (
+        not isinstance(value, int | float) or isinstance(value, bool)
+    ):
+        return _("Skal være et tal.")
+    if isinstance(field, serializers.BooleanField) and not isinstance(value, bool):
+        return _("Skal være sand eller falsk.")
+    return None
+
+
 class StrictSerializerMixin:
-    """Unknown fields are an error (a typo must not be silently ignored)."""
+    """Unknown fields are an error (a typo must not be silently ignored), and so is a value of
+    the wrong JSON type (the API reads JSON only: a number sent as text is a client's bug)."""
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
-            known = set(self.fields)  # type: ignore[attr-defined]
-            unknown = sorted(str(key) for key in data if key not in known)
+            fields = self.fields  # type: ignore[attr-defined]
+            unknown = sorted(str(key) for key in data if key not in fields)
             if unknown:
                 raise serializers.ValidationError({key: [_("Ukendt felt.")] for key in unknown})
+            wrong = {
+                key: [message]
+                for key, value in data.items()
+                if not fields[key].read_only
+                and (message := _json_type_error(fields[key], value)) is not None
+            }
+            if wrong:
+                raise serializers.ValidationError(wrong)
         return super().to_internal_value(data)  # type: ignore[misc]
 
 
@@ -102,6 +137,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             "detail": response.data.get("detail"),
             "errors": {"non_field_errors": [response.data.get("detail")]},
         }
+    elif response is not None and isinstance(exc, exceptions.Throttled):
+        # 429 with Retry-After (set by DRF from the throttle's wait).
+        wait: float | None = getattr(exc, "wait", None)
+        detail = (
+            _("For mange forespørgsler. Prøv igen om %(seconds)d sekunder.")
+            % {"seconds": math.ceil(wait)}
+            if wait is not None
+            else _("For mange forespørgsler. Prøv igen senere.")
+        )
+        response.data = {"detail": detail, "errors": {"non_field_errors": [detail]}}
     return response
 
 

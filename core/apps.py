@@ -6,4 +6,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Tværs: fælles"
 
     def ready(self) -> None:
-        from core import schema  # noqa: F401 - registers the OpenAPI extensions
+        # schema: importing it registers the OpenAPI extensions
+        from core import schema, sessions  # noqa: F401
+
+        sessions.connect()  # session index, and sessions end when privileges change

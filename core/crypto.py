@@ -139,13 +139,30 @@ def blind_index(*, scope: str, value: str) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
+class SigningKeyMissing(CryptoError):
+    """This process holds no AUDIT_SIGNING_KEY: only the audit signer (beat) signs."""
+
+
 def _signing_key() -> Ed25519PrivateKey:
-    seed: bytes = settings.AUDIT_SIGNING_KEY
+    seed: bytes | None = settings.AUDIT_SIGNING_KEY
+    if seed is None:
+        raise SigningKeyMissing(
+            "AUDIT_SIGNING_KEY is not configured in this process; audit checkpoints are signed "
+            "only by the process started with AUDIT_SIGNER=1 and the key (beat, queue 'audit')."
+        )
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
+def public_key_of(seed: bytes) -> str:
+    """The Ed25519 public key of a 32-byte seed, URL-safe base64 (what AUDIT_PUBLIC_KEY holds)."""
+    public = Ed25519PrivateKey.from_private_bytes(seed).public_key()
+    raw = public.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return base64.urlsafe_b64encode(raw).decode("ascii")
+
+
 def sign(message: bytes) -> bytes:
-    """Ed25519 signature with AUDIT_SIGNING_KEY (audit checkpoints)."""
+    """Ed25519 signature with AUDIT_SIGNING_KEY (audit checkpoints); SigningKeyMissing in a
+    process that does not sign."""
     return _signing_key().sign(message)
 
 
@@ -153,6 +170,13 @@ def signing_public_key() -> str:
     """The public half of AUDIT_SIGNING_KEY, URL-safe base64: enough to verify checkpoints."""
     raw = _signing_key().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     return base64.urlsafe_b64encode(raw).decode("ascii")
+
+
+def audit_public_keys() -> list[str]:
+    """The keys checkpoints are verified with: AUDIT_PUBLIC_KEY, configured apart from the
+    database (never the key a checkpoint row carries). Several after a key rotation."""
+    configured: list[str] = settings.AUDIT_PUBLIC_KEYS
+    return list(configured)
 
 
 def verify_signature(public_key: str, message: bytes, signature: bytes) -> bool:

@@ -108,3 +108,26 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} til {self.recipient_id}"
+
+
+class UserSession(models.Model):
+    """Which sessions belong to which user (core.sessions), so that all of one user's sessions
+    can be ended at once — "log out everywhere", a change of roles or access — without
+    decoding every session in the store. Holds only the session key; the session itself stays
+    in Django's session store, whatever its engine."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("bruger"),
+    )
+    session_key = models.CharField(_("sessionsnøgle"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("oprettet"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("brugersession")
+        verbose_name_plural = _("brugersessioner")
+
+    def __str__(self) -> str:
+        return f"UserSession of user {self.user_id}"

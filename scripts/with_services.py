@@ -4,9 +4,11 @@
     python scripts/with_services.py -- pytest ...
 
 Both live in a temporary directory on free ports and are torn down afterwards, whatever the
-command's outcome. The command gets DATABASE_URL, REDIS_URL and PG_BINDIR. Missing server
-binaries are installed with apt-get when running as root (CI); otherwise one line says what to
-install. PostgreSQL refuses to run as root, so as root the cluster belongs to `postgres`.
+command's outcome. The command gets DATABASE_URL, REDIS_URL and PG_BINDIR, and for the
+plaintext canaries PG_LOG (the server's log) and REDIS_DIR (where a Redis SAVE writes
+dump.rdb). Missing server binaries are installed with apt-get when running as root (CI);
+otherwise one line says what to install. PostgreSQL refuses to run as root, so as root the
+cluster belongs to `postgres`.
 """
 
 from __future__ import annotations
@@ -118,7 +120,10 @@ def postgres(workdir: Path, bindir: Path) -> Iterator[str]:
     )
     options = (
         f"-c listen_addresses=127.0.0.1 -p {port} -k {sockets} -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
+        # Statements are logged only where a session asks (SET log_statement, as the canary
+        # test does): logging the whole suite's statements would cost time and disk.
+        "-c log_statement=none"
     )
     subprocess.run(
         as_postgres(
@@ -205,6 +210,8 @@ def main(argv: list[str]) -> int:
                 "REDIS_URL": redis_url,
                 "CELERY_BROKER_URL": redis_url,
                 "PG_BINDIR": str(bindir),
+                "PG_LOG": str(workdir / "pg" / "postgres.log"),
+                "REDIS_DIR": str(workdir / "redis"),
                 # Development keys are acceptable for throwaway data; production refusal is
                 # tested separately in subprocesses.
                 "DEBUG": "1",

@@ -25,6 +25,20 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     # Hashing cost is not under test; the login test still goes through the real backend.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The API's rate limits are not under test except where a test lowers them (the settings
+    # fixture); the counters live in the process's memory (locmem cache) in tests.
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": dict.fromkeys(("user", "anon", "token"), "100000/min"),
+    }
+    from rest_framework.settings import api_settings
+
+    api_settings.reload()  # DRF may have read its settings while Django set up
+    config.addinivalue_line(
+        "markers",
+        "real_second_factor: force_login leaves the session without the second factor "
+        "(tests of the login steps themselves)",
+    )
     _let_test_flushes_truncate_audit_tables()
     # whitenoise warns on every request while collectstatic has never run.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
@@ -43,6 +57,7 @@ def _let_test_flushes_truncate_audit_tables() -> None:
         "audit_disclosure",
         "audit_checkpoint",
         "audit_accountevent",
+        "audit_spotcheck",
     ]
 
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
@@ -99,6 +114,34 @@ def celery_worker_process(child_env: dict[str, str]) -> Iterator[subprocess.Pope
     yield process
     process.terminate()
     process.wait(timeout=30)
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_second_factor(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``client.force_login(user)`` stands for a finished login, second factor included: it
+    gives the user a confirmed TOTP device if they have none and marks the session verified
+    as django_otp.login() does. Tests marked ``real_second_factor`` get Django's own
+    force_login (a session that has passed the password only)."""
+    if request.node.get_closest_marker("real_second_factor"):
+        return
+    from django.test.client import ClientMixin
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    original = ClientMixin.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Test", confirmed=True)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login)
 
 
 @pytest.fixture

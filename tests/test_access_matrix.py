@@ -546,6 +546,15 @@ MATRIX: dict[str, list[Case]] = {
     "api:audit-searches": [Case("get", lambda w: reverse("api:audit-searches"), dpo_only())],
     "api:audit-verify": [Case("get", lambda w: reverse("api:audit-verify"), dpo_only())],
     "api:me": [Case("get", lambda w: reverse("api:me"), api(EVERYONE, blind=200))],
+    # Issuing needs credentials, not a session (an empty body is refused for everyone);
+    # revoking with a browser session logs that session out.
+    "api:auth-token": [
+        Case("post", lambda w: reverse("api:auth-token"), lambda actor: 400),
+        Case("delete", lambda w: reverse("api:auth-token"), api(EVERYONE, ok=204, blind=204)),
+    ],
+    "api:auth-logout": [
+        Case("post", lambda w: reverse("api:auth-logout"), api(EVERYONE, ok=204, blind=204))
+    ],
     "api:agency-list": [
         Case("get", lambda w: reverse("api:agency-list"), api(EVERYONE, blind=200))
     ],

@@ -22,9 +22,13 @@ PUBLIC_VIEWS = {
     "core.views.HomeView": "start page: login required, no protected object",
     "core.views.NotificationListView": "the user's own inbox: pseudonyms and links only",
     "core.api_views.NotificationListView": "the user's own inbox: pseudonyms and links only",
-    "django.contrib.auth.views.LoginView": "login",
+    "accounts.views.LoginView": "login, step one: email and password",
+    "accounts.views.OTPView": "login, step two: the one-time code",
+    "accounts.views.EnrolmentView": "the user's own second factor: QR code and backup codes",
     "django.contrib.auth.views.LogoutView": "logout",
+    "accounts.logout_everywhere.LogoutEverywhereView": "the user's own sessions and tokens",
     "drf_spectacular.views.SpectacularAPIView": "the API schema describes no data",
+    "config.api_urls.unknown_path": "the JSON 404 for an unknown API path: answers nothing",
 }
 PROTECTED_MODELS = {"FocusPerson", "Identity", "CaseFile", "Note", "Concern", "IdentityReveal"}
 

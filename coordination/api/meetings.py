@@ -240,7 +240,10 @@ class CaseFilePlanViewSet(ProtectedViewSet):
         record_access(request.user, [plan], AccessEvent.Action.VIEW_MINUTES)
         return Response(PlanSerializer(plan).data)
 
-    @extend_schema(request=PlanWriteSerializer, responses=PlanSerializer)
+    @extend_schema(
+        request=PlanWriteSerializer,
+        responses={status.HTTP_200_OK: PlanSerializer, status.HTTP_201_CREATED: PlanSerializer},
+    )
     def create(self, request: Request, case_file_pk: str) -> Response:
         case_file = selectors.casefile_get_for(user=request.user, pk=case_file_pk, action="change")
         serializer = PlanWriteSerializer(data=request.data)

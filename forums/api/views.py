@@ -93,6 +93,12 @@ class ForumViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProtectedVi
         )
         return Response(ForumSerializer(forum).data)
 
+    @extend_schema(methods=["GET"], request=None, responses=MembershipSerializer(many=True))
+    @extend_schema(
+        methods=["POST"],
+        request=MembershipCreateSerializer,
+        responses={status.HTTP_201_CREATED: MembershipSerializer},
+    )
     @action(detail=True, methods=["get", "post"], serializer_class=MembershipCreateSerializer)
     def memberships(self, request: Request, pk: str) -> Response:
         if request.method == "POST":

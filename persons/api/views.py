@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -130,6 +131,17 @@ class CaseFileUpdateSerializer(StrictSerializer):
     expected_release_date = serializers.DateField(required=False)
 
 
+class RevealedIdentitySerializer(serializers.Serializer[Any]):
+    """The answer to a reveal (schema only): the identity, until the reveal expires."""
+
+    person = serializers.IntegerField()
+    name = serializers.CharField(allow_null=True)
+    cpr = serializers.CharField(allow_null=True)
+    birth_date = serializers.CharField(allow_null=True)
+    address = serializers.CharField(allow_null=True)
+    expires_at = serializers.DateTimeField()
+
+
 class RevealSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=1000)
 
@@ -210,6 +222,7 @@ class PersonViewSet(mixins.ListModelMixin, ProtectedViewSet):
             person.visible_case_files = shown  # type: ignore[attr-defined]
         return Response(PersonSerializer(person).data)
 
+    @extend_schema(request=RevealSerializer, responses=RevealedIdentitySerializer)
     @action(detail=True, methods=["post"], serializer_class=RevealSerializer)
     def reveal(self, request: Request, pk: str) -> Response:
         serializer = RevealSerializer(data=request.data)

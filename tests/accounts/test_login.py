@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.demo import DEMO_PASSWORD, USERS, seed_accounts
+from accounts.mfa import current_code
 from accounts.models import User
 from tests.factories import TEST_PASSWORD, UserFactory
 
@@ -20,6 +22,7 @@ def test_login_page_renders_in_danish_on_the_design_system(client):
 
 
 @pytest.mark.django_db
+@pytest.mark.real_second_factor
 def test_demo_user_logs_in_and_sees_name_and_agency(client):
     seed_accounts()
     demo = USERS[0]
@@ -27,6 +30,10 @@ def test_demo_user_logs_in_and_sees_name_and_agency(client):
     response = client.post(
         reverse("accounts:login"), {"username": demo.email, "password": DEMO_PASSWORD}
     )
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("accounts:otp"))
+    device = TOTPDevice.objects.get(user__email=demo.email)
+    response = client.post(response.url, {"code": current_code(device)})
     assert response.status_code == 302
     assert response.url == reverse("core:home")
 

@@ -53,6 +53,7 @@ def tamper(*statements: tuple[str, list[object]]) -> None:
         "audit_disclosure",
         "audit_checkpoint",
         "audit_accountevent",
+        "audit_spotcheck",
     ]
     with connection.cursor() as cursor:
         # PostgreSQL refuses ALTER TABLE while deferred FK checks are pending: run them now.
@@ -344,8 +345,8 @@ def test_public_key_option_checks_against_the_given_key(trail):
     other = other_public_key()
     assert other != own
 
-    assert "intact" in run_verify("--public-key", own)
-    message = verify_error("--public-key", other)
+    assert "intact" in run_verify(f"--public-key={own}")
+    message = verify_error(f"--public-key={other}")
 
     assert "invalid signature" in message
 
@@ -379,9 +380,13 @@ def test_resigned_checkpoint_is_caught_only_by_the_independent_key(trail):
             [forged.seq, forged.row_hash, forged.public_key, forged.signature, checkpoint.pk],
         )
     )
-    assert verify_all().ok  # the stored key vouches for the forgery
+    # The stored key vouches for the forgery; AUDIT_PUBLIC_KEY (configured apart) does not.
+    assert crypto.verify_signature(
+        forged.public_key, forged.message(), bytes.fromhex(forged.signature)
+    )
+    assert not verify_all().ok
 
-    message = verify_error("--public-key", real_key)
+    message = verify_error(f"--public-key={real_key}")
 
     assert f"checkpoint {checkpoint.pk} has an invalid signature" in message
 

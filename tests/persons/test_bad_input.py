@@ -89,7 +89,8 @@ BAD_CONCERNS: list[tuple[str, Callable[[World], Any], str]] = [
     ("cpr-31-february", with_cpr("3102124567"), "cpr"),
     ("cpr-month-13", with_cpr("0113124567"), "cpr"),
     ("cpr-eleven-digits", with_cpr("01031245678"), "cpr"),
-    ("cpr-as-number", with_identity(name="Mikkel Nyperson", cpr=103124567), "cpr"),
+    # a number is not text (core.api.StrictSerializerMixin): the nested field's own error
+    ("cpr-as-number", with_identity(name="Mikkel Nyperson", cpr=103124567), "identity"),
     ("too-old-for-ssp", with_cpr("0101901234"), "forum"),
     ("too-old-by-birth-date", with_identity(name="Mikkel", birth_date="1990-01-01"), "forum"),
     (

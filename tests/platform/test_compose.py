@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = {
@@ -12,6 +15,8 @@ REQUIRED = {
     "FIELD_ENCRYPTION_KEYS": "k",
     "BLIND_INDEX_KEY": "b",
     "AUDIT_SIGNING_KEY": "a",
+    "AUDIT_PUBLIC_KEY": "pub",
+    "APP_DATABASE_PASSWORD": "app",
     "SITE_URL": "https://tvaers.example.dk",
     "POSTGRES_PASSWORD": "p",
     "ALLOWED_HOSTS": "tvaers.example.dk",
@@ -62,3 +67,48 @@ def test_compose_refuses_to_render_without_secrets():
 
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def services() -> dict[str, Any]:
+    rendered = compose("config", env=REQUIRED)
+    assert rendered.returncode == 0, rendered.stderr
+    parsed: dict[str, Any] = yaml.safe_load(rendered.stdout)["services"]
+    return parsed
+
+
+def test_only_beat_holds_the_signing_key_and_only_it_consumes_the_audit_queue():
+    parsed = services()
+
+    holders = {
+        name for name, s in parsed.items() if "AUDIT_SIGNING_KEY" in s.get("environment", {})
+    }
+    assert holders == {"beat"}
+    assert parsed["beat"]["environment"]["AUDIT_SIGNER"] == "1"
+    for name in ("migrate", "web", "worker", "beat"):
+        assert parsed[name]["environment"]["AUDIT_PUBLIC_KEY"] == "pub", name
+    beat, worker = parsed["beat"]["command"], parsed["worker"]["command"]
+    assert beat[beat.index("-Q") + 1] == "audit"
+    assert "--beat" in beat
+    assert worker[worker.index("-Q") + 1] == "celery"
+
+
+def test_migrations_run_as_the_owner_and_the_services_as_the_application_role():
+    parsed = services()
+
+    migrate = parsed["migrate"]
+    assert migrate["environment"]["DATABASE_URL"].startswith("postgres://tvaers:p@")
+    script = " ".join(migrate["command"])
+    assert script.index("migrate --no-input") < script.index("grant_app_role tvaers_app")
+    for name in ("web", "worker", "beat"):
+        assert parsed[name]["environment"]["DATABASE_URL"].startswith(
+            "postgres://tvaers_app:app@"
+        ), name
+
+
+def test_compose_refuses_to_render_without_the_audit_public_key():
+    result = compose(
+        "config", "-q", env={k: v for k, v in REQUIRED.items() if k != "AUDIT_PUBLIC_KEY"}
+    )
+
+    assert result.returncode != 0
+    assert "AUDIT_PUBLIC_KEY" in result.stderr

@@ -4,8 +4,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.demo import DEMO_PASSWORD, seed_accounts
+from accounts.demo import DEMO_PASSWORD, DEMO_TOTP_DEVICE_NAME, DEMO_TOTP_SECRET, seed_accounts
+from accounts.mfa import current_code
 from audit.services import checkpoint_record
 from audit.verify import CHAINS
 from coordination.demo import seed_domain
@@ -36,4 +38,11 @@ class Command(BaseCommand):
         )
         for user in users:
             self.stdout.write(f"  {user.role.value:<12} {user.email:<40} {user.full_name}")
+        device = TOTPDevice.objects.filter(name=DEMO_TOTP_DEVICE_NAME, confirmed=True).first()
+        self.stdout.write(
+            f"Second factor (TOTP) for every demo user: secret {DEMO_TOTP_SECRET} "
+            "(add it to an authenticator app)"
+            + (f"; code right now: {current_code(device)}" if device else "")
+            + ". `manage.py demo_otp EMAIL` prints the current code."
+        )
         self.stdout.write(f"Demo persons added this run: {persons_added}")
