@@ -39,7 +39,7 @@ from forums.models import Membership
 from forums.selectors import forum_list_for, forums_managed_by
 from persons import selectors as person_selectors
 from persons import services as person_services
-from persons.models import CaseFile, Concern, FocusPerson, PersonGrant
+from persons.models import Concern, FocusPerson, PersonGrant
 
 
 class PersonListView(ProtectedView):
@@ -136,13 +136,6 @@ class PersonDetailView(ProtectedView):
         return render(request, "coordination/person_detail.html", context, status=status)
 
 
-def _grantable_case_files(user: AnyUser, person: FocusPerson) -> Any:
-    """The person's open case files on forums the user chairs or coordinates."""
-    return visible_to(user, CaseFile.objects.filter(person=person), "change").select_related(
-        "forum"
-    )
-
-
 def _grant_context(
     user: AnyUser, person: FocusPerson, managing: set[int], grant_form: PersonGrantForm | None
 ) -> dict[str, Any]:
@@ -162,7 +155,7 @@ def _grant_context(
         .order_by("pk")
     )
     record_access(user, plans, AccessEvent.Action.VIEW_MINUTES)
-    case_files = _grantable_case_files(user, person)
+    case_files = person_selectors.casefiles_managed_of_person(user=user, person=person)
     return {
         "own_grants": own,
         "granted_plans": [
@@ -289,7 +282,7 @@ class PersonGrantCreateView(ProtectedView):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         person = person_selectors.person_get_for(user=request.user, pk=pk)
-        case_files = _grantable_case_files(request.user, person)
+        case_files = person_selectors.casefiles_managed_of_person(user=request.user, person=person)
         if not case_files.exists():
             raise PermissionDenied(_("Kun formand og koordinator kan give adgang."))
         form = PersonGrantForm(request.POST, case_files=case_files)

@@ -116,6 +116,13 @@ def casefiles_of_person(
     return list(case_files.select_related("forum", "data_key", "person").order_by("-opened_at"))
 
 
+def casefiles_managed_of_person(*, user: AnyUser, person: FocusPerson) -> QuerySet[CaseFile, Any]:
+    """The person's open case files on forums the user chairs or coordinates."""
+    return visible_to(user, CaseFile.objects.filter(person=person), "change").select_related(
+        "forum"
+    )
+
+
 def concerns_of_person(
     *, user: AnyUser, person: FocusPerson, forum_id: int | None = None
 ) -> list[Concern]:
