@@ -7,3 +7,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import lockout  # noqa: F401  # connects axes' user_locked_out
+        from accounts import tokens
+
+        tokens.connect()

@@ -94,7 +94,7 @@ def token_revoke(*, actor: User, token: ApiToken) -> None:
 
 
 @transaction.atomic
-def tokens_revoke_all(*, actor: User | None, user: User) -> int:
+def tokens_revoke_all(*, actor: User | None, user: User, because: str | None = None) -> int:
     """Revoke every token of ``user`` that is still usable ("log out everywhere", a lockout
     lifted after theft, a deactivation); the number revoked. One TOKEN_REVOKED row if any."""
     ids = list(ApiToken.objects.usable().filter(user=user).values_list("pk", flat=True))
@@ -106,6 +106,36 @@ def tokens_revoke_all(*, actor: User | None, user: User) -> int:
         actor=actor,
         target=user,
         action="token_revoked",
-        details={"token_ids": ids},
+        details={"token_ids": ids, **({"because": because} if because else {})},
     )
     return len(ids)
+
+
+# --- a new password or a deactivation ends every token -----------------------------------------
+# Django already ends the other browser sessions when the password changes (the session keeps a
+# hash of it); a token would outlive that, so a thief holding one keeps access after the owner
+# or an administrator changed the password. Reactivating an account must not revive old tokens.
+
+REVOKE_ATTR = "_tvaers_revoke_tokens"
+
+
+def _user_pre_save(sender: type[User], instance: User, raw: bool = False, **_: object) -> None:
+    if raw or instance.pk is None or instance._state.adding:
+        return
+    new_password = getattr(instance, "_password", None) is not None
+    if new_password or not instance.is_active:
+        setattr(instance, REVOKE_ATTR, "password_changed" if new_password else "deactivated")
+
+
+def _user_post_save(sender: type[User], instance: User, raw: bool = False, **_: object) -> None:
+    reason = instance.__dict__.pop(REVOKE_ATTR, None)
+    if raw or reason is None:
+        return
+    tokens_revoke_all(actor=None, user=instance, because=reason)
+
+
+def connect() -> None:
+    from django.db.models.signals import post_save, pre_save
+
+    pre_save.connect(_user_pre_save, sender=User, dispatch_uid="accounts-tokens-pre-save")
+    post_save.connect(_user_post_save, sender=User, dispatch_uid="accounts-tokens-post-save")

@@ -242,3 +242,50 @@ def test_api_rate_limit_answers_429_with_retry_after(settings):
         assert "Retry-After" in spoofed
     finally:
         cache.clear()
+
+
+@pytest.mark.django_db
+def test_a_new_password_revokes_every_token():
+    # A thief holding a token keeps no access once the owner or an administrator changes the
+    # password (Django ends the other browser sessions; the token must end too).
+    user, device = enrolled_user()
+    token = issue(APIClient(), user, code(device)).json()["token"]
+
+    user.set_password("Et-helt-nyt-kodeord-2026")
+    user.save()
+
+    assert with_token(token).get(ME_URL).status_code == 401
+    revoked = AccountEvent.objects.get(target=user, action=AccountEvent.Action.TOKEN_REVOKED)
+    assert revoked.details["because"] == "password_changed"
+    assert "Et-helt-nyt" not in repr(revoked.details)
+
+
+@pytest.mark.django_db
+def test_reactivating_an_account_does_not_revive_its_tokens():
+    user, device = enrolled_user()
+    token = issue(APIClient(), user, code(device)).json()["token"]
+
+    user.is_active = False
+    user.save()
+    user.is_active = True
+    user.save()
+
+    assert with_token(token).get(ME_URL).status_code == 401
+    assert ApiToken.objects.get(user=user).revoked_at is not None
+
+
+@pytest.mark.django_db
+def test_a_save_without_a_new_password_keeps_the_token():
+    # Control for the two tests above: a login's last_login update, a name change, and a
+    # password hash upgrade (check_password) leave the token usable.
+    user, device = enrolled_user()
+    token = issue(APIClient(), user, code(device)).json()["token"]
+
+    user.full_name = "Nyt Navn"
+    user.save()
+    assert user.check_password(TEST_PASSWORD)
+
+    assert with_token(token).get(ME_URL).status_code == 200
+    assert not AccountEvent.objects.filter(
+        target=user, action=AccountEvent.Action.TOKEN_REVOKED
+    ).exists()
