@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import pagination
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 
 from core.params import MAX_ID, int_param
@@ -55,6 +56,41 @@ class PagePagination(pagination.PageNumberPagination):
             if parameter["name"] == self.page_query_param:
                 parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
             elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                    "default": self.page_size,
+                }
+        return parameters
+
+
+class StrictCursorPagination(pagination.CursorPagination):
+    """Cursor pagination for lists too large to count (the audit trail), as strict as
+    ``PagePagination``: ``page_size`` must be a whole number in range, and a cursor that is not
+    one this server issued is a 400 (DRF answers 404, which would say the list is gone)."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def get_page_size(self, request: Request) -> int:
+        size = query_number(request, self.page_size_query_param, maximum=self.max_page_size)
+        return size or self.page_size
+
+    def decode_cursor(self, request: Request) -> Any:
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError(
+                {self.cursor_query_param: [_("Ugyldig cursor: brug linket fra svaret.")]},
+                code="invalid",
+            ) from None
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
                 parameter["schema"] = {
                     "type": "integer",
                     "minimum": 1,

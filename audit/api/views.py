@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import generics, pagination, permissions, serializers
+from rest_framework import generics, permissions, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from audit import selectors
 from audit.models import AccessEvent, Disclosure
 from audit.verify import verify_all
+from core.pagination import StrictCursorPagination
 from core.params import int_param
 from core.permissions import ROLE_DPO, has_role
 
@@ -25,11 +26,8 @@ class IsDPO(permissions.BasePermission):
         return bool(request.user.is_authenticated and has_role(request.user, ROLE_DPO))
 
 
-class AuditCursorPagination(pagination.CursorPagination):
+class AuditCursorPagination(StrictCursorPagination):
     ordering = "-seq"
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 class AccessEventSerializer(serializers.ModelSerializer[AccessEvent]):

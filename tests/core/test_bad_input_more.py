@@ -252,6 +252,28 @@ def test_audit_api_number_filters_are_400(world, client, path, field):
     assert rows() == before
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/audit/access-events/", "/api/v1/audit/disclosures/", "/api/v1/audit/searches/"],
+)
+def test_audit_api_cursor_and_page_size_are_strict(world, client, path):
+    """Found by the DPO's fuzzing pass: a forged cursor was a 404 (as if the list were gone)
+    and ``page_size=null`` twice was silently the default."""
+    client.force_login(world.dpo)
+    for params in ({"cursor": ".exe"}, {"cursor": "\U0001f4a9"}):
+        response = client.get(path, params)
+        assert response.status_code == 400, (params, response.content)
+        assert "cursor" in response.json()["errors"]
+    for query in ("page_size=null&page_size=null", "page_size=0", "page_size=201", "page_size="):
+        response = client.get(f"{path}?{query}")
+        assert response.status_code == 400, (query, response.content)
+        assert "page_size" in response.json()["errors"]
+    first = client.get(path, {"page_size": "1"})
+    assert first.status_code == 200
+    if first.json()["next"]:
+        assert client.get(first.json()["next"]).status_code == 200
+
+
 @pytest.mark.parametrize("person", ["²", "٣", "99999999999999999999999"])
 def test_audit_person_filter_of_odd_digits_finds_nothing(world, client, person):
     """``person`` is an id or a pseudonym: odd digits are a pseudonym nobody has, not a 500."""
