@@ -61,6 +61,11 @@ def newest_master_key_id() -> str:
     return _keyring()[0][0]
 
 
+def master_key_ids() -> list[str]:
+    """The ids of the configured master keys, newest first; never the keys themselves."""
+    return [key_id for key_id, _ in _keyring()]
+
+
 def _seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
     nonce = os.urandom(NONCE_BYTES)
     return FORMAT_VERSION + nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
