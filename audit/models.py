@@ -76,6 +76,8 @@ class AccessEvent(ChainedRecord):
         SEARCH = "search", _("Søgning")
         EXPORT = "export", _("Eksport")
         ACCESS_REPORT = "access_report", _("Indsigtsrapport")
+        EXTEND_RETENTION = "extend_retention", _("Forlængede opbevaring")
+        DELETE_DATA = "delete_data", _("Slettede data")
         DENIED = "denied", _("Afvist adgang")
 
     occurred_at = models.DateTimeField(_("tidspunkt"), default=timezone.now)

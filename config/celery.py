@@ -64,6 +64,10 @@ app.conf.update(
             "schedule": crontab(minute="7"),
             "options": {"queue": "audit"},
         },
+        "retention": {
+            "task": "persons.tasks.apply_retention",
+            "schedule": crontab(hour="2", minute="30"),
+        },
         "person-grant-sweep": {
             "task": "persons.tasks.expire_person_grants",
             "schedule": crontab(minute="*/15"),

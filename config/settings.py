@@ -461,6 +461,19 @@ REMINDER_SWEEP_HOUR: str = env.str("REMINDER_SWEEP_HOUR", default="7")
 REMINDER_SWEEP_MINUTE: str = env.str("REMINDER_SWEEP_MINUTE", default="0")
 # How long an invited guest keeps access to their agenda item after the session day.
 GUEST_ACCESS_DAYS = env.int("GUEST_ACCESS_DAYS", default=7)
+# Retention (persons.retention, README "Retention and deletion"). A case file is due for
+# deletion RETENTION_CLOSED_GRACE_DAYS after it was closed, or after RETENTION_INACTIVITY_DAYS
+# without activity and with no open plan action; per forum kind in RETENTION_BY_KIND
+# ("kind=inactivity_days/closed_grace_days,...", e.g. "ksp=540/30"). Coordinators see what is
+# due RETENTION_NOTICE_DAYS ahead and may extend a case file once by RETENTION_EXTENSION_DAYS.
+RETENTION_INACTIVITY_DAYS = env.int("RETENTION_INACTIVITY_DAYS", default=365)
+RETENTION_CLOSED_GRACE_DAYS = env.int("RETENTION_CLOSED_GRACE_DAYS", default=30)
+RETENTION_BY_KIND: str = env.str("RETENTION_BY_KIND", default="")
+RETENTION_NOTICE_DAYS = env.int("RETENTION_NOTICE_DAYS", default=30)
+RETENTION_EXTENSION_DAYS = env.int("RETENTION_EXTENSION_DAYS", default=183)
+# Access events are kept this long (domain.md: 6 months); disclosures as long as the data they
+# describe plus this period.
+AUDIT_ACCESS_RETENTION_DAYS = env.int("AUDIT_ACCESS_RETENTION_DAYS", default=183)
 # Absolute address of the site, for links in emails (which carry a pseudonym and a link only).
 SITE_URL: str = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 

@@ -29,6 +29,7 @@ NAVIGATION: list[tuple[Promise, str, bool]] = [
     (_("Ny bekymring"), "persons:concern-create", True),
     (_("Møder"), "coordination:sessions", True),
     (_("Mine opgaver"), "coordination:my-tasks", True),
+    (_("Til sletning"), "persons:retention", True),
     (_("Notifikationer"), "core:notifications", False),
     (_("Audit"), "audit:dashboard", False),  # shown to the DPO only (below)
 ]

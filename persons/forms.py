@@ -10,6 +10,7 @@ from core.forms import DesignSystemFormMixin
 from forums.models import Forum
 from persons.categories import category_choices
 from persons.cpr import parse_cpr
+from persons.retention import ON_REQUEST_CAUSES
 from persons.services import MAX_TEXT
 
 
@@ -77,3 +78,22 @@ class ConcernForm(DesignSystemFormMixin, forms.Form):
         if cpr:
             parse_cpr(cpr)
         return cpr
+
+
+class RetentionExtendForm(DesignSystemFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Begrundelse for forlængelse"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text=_("Hvorfor er oplysningerne stadig nødvendige? Sagen kan kun forlænges én gang."),
+    )
+
+
+class RetentionDeleteForm(DesignSystemFormMixin, forms.Form):
+    cause = forms.ChoiceField(
+        label=_("Hvorfor slettes sagen nu?"),
+        choices=[(c.value, c.label) for c in ON_REQUEST_CAUSES],
+    )
+    confirm = forms.BooleanField(
+        label=_("Jeg forstår, at sagens oplysninger slettes endeligt og ikke kan genskabes."),
+    )

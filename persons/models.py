@@ -145,9 +145,14 @@ class CaseFileQuerySet(models.QuerySet["CaseFile"]):
         return self.filter(closed_at__isnull=True)
 
     def restrict(self, user: AnyUser, action: str = "view") -> CaseFileQuerySet:
-        """Open case files on the user's forums; changing them needs chair or coordinator."""
+        """Open case files on the user's forums; changing them needs chair or coordinator.
+        ``retention`` (what is due for deletion, extending, deleting now): the case files of
+        the forums the user manages, closed ones included, for their deletion is the
+        forum's business until it is done."""
         if sees_no_content(user):
             return self.none()
+        if action == "retention":
+            return self.filter(forum_id__in=member_forum_ids(user, managing=True))
         return self.open().filter(forum_id__in=member_forum_ids(user, managing=action != "view"))
 
 
@@ -211,6 +216,23 @@ class CaseFile(EncryptedModel):
     last_activity_at = models.DateTimeField(_("seneste aktivitet"), default=timezone.now)
     data_key = models.OneToOneField(
         DataKey, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    # One extension of the retention period, decided by the coordinator with a reason
+    # (persons.retention.casefile_extend); the reason is erased with the case file's key.
+    retention_extended_at = models.DateTimeField(_("opbevaring forlænget"), null=True, blank=True)
+    retention_extended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("forlænget af"),
+    )
+    retention_extended_until = models.DateTimeField(
+        _("opbevaring forlænget til"), null=True, blank=True
+    )
+    retention_extension_reason = EncryptedTextField(
+        _("begrundelse for forlængelse"), key_path="data_key", null=True
     )
 
     objects = CaseFileQuerySet.as_manager()
@@ -420,3 +442,45 @@ class PersonGrant(models.Model):
 
     def get_additional_data(self) -> dict[str, Any]:
         return {"person_id": self.person_id, "case_file_id": self.case_file_id}
+
+
+class DeletedCaseFile(models.Model):
+    """What is left of a deleted case file: an anonymous tombstone. The pseudonym, the forum,
+    the dates and how many of each kind of record were deleted; no content, no identity, no
+    free text (persons.retention)."""
+
+    class Cause(models.TextChoices):
+        CLOSED = "closed", _("Lukket sag, frist udløbet")
+        INACTIVE = "inactive", _("Ingen aktivitet i perioden")
+        REQUEST = "request", _("Slettet efter anmodning")
+        ERROR = "error", _("Registreret ved en fejl")
+        PURPOSE_ENDED = "purpose_ended", _("Formålet er opfyldt")
+
+    person_id = models.BigIntegerField(_("person"), db_index=True)
+    pseudonym = models.CharField(_("pseudonym"), max_length=32, db_index=True)
+    forum = models.ForeignKey(Forum, on_delete=models.PROTECT, related_name="+")
+    case_file_id = models.BigIntegerField(_("sag"), unique=True)
+    opened_at = models.DateTimeField(_("åbnet"))
+    closed_at = models.DateTimeField(_("lukket"), null=True, blank=True)
+    last_activity_at = models.DateTimeField(_("seneste aktivitet"))
+    deleted_at = models.DateTimeField(_("slettet"), default=timezone.now)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("slettet af"),
+    )
+    cause = models.CharField(_("årsag"), max_length=16, choices=Cause.choices)
+    deleted_counts = models.JSONField(_("slettede data"), default=dict)
+    person_deleted = models.BooleanField(_("personen slettet"), default=False)
+
+    class Meta:
+        ordering = ["-deleted_at"]
+        verbose_name = _("slettet sag")
+        verbose_name_plural = _("slettede sager")
+        indexes = [models.Index(fields=["forum", "-deleted_at"], name="deleted_forum_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.pseudonym} slettet {self.deleted_at:%Y-%m-%d}"

@@ -616,7 +616,7 @@ def _lock_person(person_id: int) -> FocusPerson:
     return FocusPerson.objects.select_for_update().get(pk=person_id)
 
 
-def _drop_ungranted_permissions(pairs: set[tuple[int, int]]) -> int:
+def drop_ungranted_permissions(pairs: set[tuple[int, int]]) -> int:
     """Delete guardian's view rows of these (user, person) pairs where no active grant is
     left; the check sits in the DELETE itself, so a grant made meanwhile keeps its row."""
     if not pairs:
@@ -729,7 +729,7 @@ def person_grant_revoke(*, actor: User, grant: PersonGrant) -> PersonGrant:
             kind="person_grant_revoked",
             message=_("Din adgang til %(p)s er trukket tilbage.") % {"p": person.pseudonym},
         )
-    _drop_ungranted_permissions({(grant.grantee_id, grant.person_id)})
+    drop_ungranted_permissions({(grant.grantee_id, grant.person_id)})
     return grant
 
 
@@ -755,4 +755,4 @@ def person_grants_expire() -> int:
         .select_for_update(skip_locked=True, of=("self", "person"))
         .order_by("pk")[:GRANT_SWEEP_BATCH]
     )
-    return _drop_ungranted_permissions({(grant.grantee_id, grant.person_id) for grant in ended})
+    return drop_ungranted_permissions({(grant.grantee_id, grant.person_id) for grant in ended})

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -15,8 +17,8 @@ from core.permissions import ProtectedView, is_police, record_access
 from forums import selectors as forum_selectors
 from forums.models import ForumKind
 from forums.selectors import forum_list_for
-from persons import services
-from persons.forms import ConcernForm
+from persons import retention, services
+from persons.forms import ConcernForm, RetentionDeleteForm, RetentionExtendForm
 from persons.selectors import casefile_list_for_forum
 
 
@@ -91,3 +93,79 @@ class ForumDetailView(ProtectedView):
             and forum.kind in (ForumKind.SSP, ForumKind.S115),
         }
         return render(request, "forums/forum_detail.html", context)
+
+
+def _bound(errors: dict[int, forms.Form], pk: int, form_class: type[forms.Form]) -> forms.Form:
+    """The submitted form of this row when it had errors, else a fresh one."""
+    form = errors.get(pk)
+    return form if isinstance(form, form_class) else form_class()
+
+
+class RetentionListView(ProtectedView):
+    """Til sletning: the case files of the user's managed forums that fall due within
+    RETENTION_NOTICE_DAYS, each with the one extension and deletion now."""
+
+    template_name = "persons/retention.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.page(request)
+
+    def page(
+        self,
+        request: HttpRequest,
+        *,
+        errors: dict[int, forms.Form] | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
+        rows = retention.due_list(user=acting_user(request))
+        record_access(
+            request.user, [row.case_file for row in rows], AccessEvent.Action.VIEW_CASE_FILE
+        )
+        errors = errors or {}
+        context = {
+            "rows": [
+                {
+                    "row": row,
+                    "extend_form": _bound(errors, row.case_file.pk, RetentionExtendForm),
+                    "delete_form": _bound(errors, row.case_file.pk, RetentionDeleteForm),
+                }
+                for row in rows
+            ],
+            "notice_days": settings.RETENTION_NOTICE_DAYS,
+            "extension_days": settings.RETENTION_EXTENSION_DAYS,
+        }
+        return render(request, self.template_name, context, status=status)
+
+
+class RetentionExtendView(RetentionListView):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        form = RetentionExtendForm(request.POST)
+        if form.is_valid():
+            try:
+                retention.casefile_extend(
+                    actor=acting_user(request), case_file_id=pk, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Sagen er forlænget."))
+                return redirect("persons:retention")
+        return self.page(request, errors={pk: form}, status=400)
+
+
+class RetentionDeleteView(RetentionListView):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        form = RetentionDeleteForm(request.POST)
+        if form.is_valid():
+            try:
+                tombstone = retention.casefile_delete_now(
+                    actor=acting_user(request), case_file_id=pk, cause=form.cleaned_data["cause"]
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request, _("Sagen om %(p)s er slettet.") % {"p": tombstone.pseudonym}
+                )
+                return redirect("persons:retention")
+        return self.page(request, errors={pk: form}, status=400)
