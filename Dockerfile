@@ -10,6 +10,11 @@ ENV PYTHONUNBUFFERED=1 \
     UV_PYTHON_DOWNLOADS=never \
     PATH=/opt/venv/bin:$PATH
 
+# Pango and a font for WeasyPrint (the PDFs: art. 30 record, access reports).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+        libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 RUN pip install --no-cache-dir uv==0.13.8 \
     && useradd --system --home-dir /app --shell /usr/sbin/nologin tvaers \
     && mkdir -p /var/lib/tvaers && chown tvaers /var/lib/tvaers

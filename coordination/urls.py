@@ -1,10 +1,13 @@
 from django.urls import path
 
-from coordination import meeting_views, views
+from coordination import art30_views, meeting_views, views
 
 app_name = "coordination"
 
 urlpatterns = [
+    # The DPO's art. 30 record sits with the DPO's pages under /audit/ (see art30_views).
+    path("audit/fortegnelse/", art30_views.Art30View.as_view(), name="art30"),
+    path("audit/fortegnelse.pdf", art30_views.Art30PdfView.as_view(), name="art30-pdf"),
     path("personer/", views.PersonListView.as_view(), name="person-list"),
     path("personer/<int:pk>/", views.PersonDetailView.as_view(), name="person-detail"),
     path("personer/<int:pk>/vis-identitet/", views.RevealView.as_view(), name="person-reveal"),

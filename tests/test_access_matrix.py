@@ -249,6 +249,32 @@ MATRIX: dict[str, list[Case]] = {
             api=False,
         )
     ],
+    "persons:retention": [
+        Case(
+            "get",
+            lambda w: reverse("persons:retention"),
+            ui(EVERYONE - CONTENT_BLIND),
+            api=False,
+        )
+    ],
+    "persons:retention-extend": [
+        Case(
+            "post",
+            lambda w: reverse("persons:retention-extend", args=[w.case_file.pk]),
+            lambda a: ui(MANAGERS, ok=302)(a) if a not in FORUM_MEMBERS - MANAGERS else 403,
+            data=lambda w: {"reason": REASON},
+            api=False,
+        )
+    ],
+    "persons:retention-delete": [
+        Case(
+            "post",
+            lambda w: reverse("persons:retention-delete", args=[w.case_file.pk]),
+            lambda a: ui(MANAGERS, ok=302)(a) if a not in FORUM_MEMBERS - MANAGERS else 403,
+            data=lambda w: {"cause": "request", "confirm": "on"},
+            api=False,
+        )
+    ],
     "coordination:person-list": [
         Case(
             "get",
@@ -529,6 +555,8 @@ MATRIX: dict[str, list[Case]] = {
         Case("post", lambda w: reverse("audit:verify"), dpo_page(), api=False),
     ],
     "audit:spot-check": [Case("get", lambda w: reverse("audit:spot-check"), dpo_page(), api=False)],
+    "coordination:art30": [Case("get", lambda w: reverse("coordination:art30"), dpo_page(), api=False)],
+    "coordination:art30-pdf": [Case("get", lambda w: reverse("coordination:art30-pdf"), dpo_page(), api=False)],
     "audit:spot-check-review": [
         Case(
             "post",
