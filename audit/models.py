@@ -38,6 +38,9 @@ class ChainedRecord(models.Model):
     """An append-only audit row whose hash covers its content and the previous row's hash."""
 
     CHAIN: ClassVar[str]
+    # Fields added after rows were chained: hashed only when set, so the rows written before
+    # them verify as they were written (an empty value adds nothing; a set one is covered).
+    HASHED_WHEN_SET: ClassVar[frozenset[str]] = frozenset()
 
     seq = models.BigIntegerField(unique=True, editable=False)
     prev_hash = models.CharField(max_length=64, editable=False)
@@ -53,6 +56,8 @@ class ChainedRecord(models.Model):
             if field.attname in {"id", "row_hash"}:
                 continue
             value = getattr(self, field.attname)
+            if field.attname in self.HASHED_WHEN_SET and value in ("", [], None):
+                continue
             if isinstance(field, models.GenericIPAddressField):
                 value = field.get_prep_value(value)  # as stored: IPv6 in its short form
             content[field.attname] = value.isoformat() if hasattr(value, "isoformat") else value
@@ -96,8 +101,14 @@ class AccessEvent(ChainedRecord):
     reason = models.CharField(_("formål eller begrundelse"), max_length=1000, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # In which forum's capacity, and for what, the read was made (the person's access report
+    # shows agency, forum and purpose, never the staff member). Purpose is the route's name
+    # (e.g. "coordination:person-detail"); empty for work the system did by itself.
+    forum_ids = models.JSONField(_("fora"), default=list, blank=True)
+    purpose = models.CharField(_("formål"), max_length=100, blank=True)
 
     CHAIN = "access_event"
+    HASHED_WHEN_SET = frozenset({"forum_ids", "purpose"})
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

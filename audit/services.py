@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -66,6 +66,32 @@ def _subject(obj: models.Model) -> tuple[int, str] | None:
     return subject() if callable(subject) else None
 
 
+def _forum_ids(
+    user: User | None, model: type[models.Model] | None, objects: Sequence[models.Model]
+) -> list[int]:
+    """The forums in whose capacity ``objects`` were read: each object's own forum
+    (``audit_forum``), or for objects that belong to no single forum (a person) the model's
+    ``audit_forums_for(user, objects)``, one query."""
+    found: set[int] = set()
+    for obj in objects:
+        forum = getattr(obj, "audit_forum", None)
+        if callable(forum) and (forum_id := forum()) is not None:
+            found.add(forum_id)
+    several = getattr(model, "audit_forums_for", None)
+    if objects and user is not None and callable(several):
+        found.update(several(user, objects))
+    return sorted(found)
+
+
+def _purpose(meta: request_context.RequestMeta | None) -> str:
+    if meta is None or not meta.path:
+        return ""
+    try:
+        return (resolve(meta.path).view_name or "")[:100]
+    except Resolver404:
+        return ""
+
+
 def access_record(
     *,
     actor: AnyUser,
@@ -75,7 +101,8 @@ def access_record(
     search_criterion: str = "",
     reason: str = "",
 ) -> AccessEvent:
-    """One access event for ``objects`` shown to ``actor`` (a list page gives one event)."""
+    """One access event for ``objects`` shown to ``actor`` (a list page gives one event),
+    with the forums it was read for and the purpose (the route)."""
     model = model or (type(objects[0]) if objects else None)
     subjects = dict(s for s in map(_subject, objects) if s is not None)
     meta = request_context.current()
@@ -92,6 +119,8 @@ def access_record(
         reason=reason[:1000],
         request_id=meta.request_id if meta else "",
         ip_address=meta.ip_address if meta else None,
+        forum_ids=_forum_ids(user, model, objects),
+        purpose=_purpose(meta),
     )
     append(event)
     AccessEventSubject.objects.bulk_create(

@@ -69,6 +69,9 @@ class Note(EncryptedModel):
     def audit_subject(self) -> tuple[int, str]:
         return self.case_file.person_id, self.case_file.person.pseudonym
 
+    def audit_forum(self) -> int:
+        return self.case_file.forum_id
+
     def get_additional_data(self) -> dict[str, Any]:
         """Ties change-log rows to the person (DPO person history); ids only."""
         return {"person_id": self.case_file.person_id, "case_file_id": self.case_file_id}
@@ -200,6 +203,9 @@ class AgendaItem(EncryptedModel):
     def audit_subject(self) -> tuple[int, str]:
         return self.case_file.person_id, self.case_file.person.pseudonym
 
+    def audit_forum(self) -> int:
+        return self.case_file.forum_id
+
     def get_additional_data(self) -> dict[str, Any]:
         return {"person_id": self.case_file.person_id, "case_file_id": self.case_file_id}
 
@@ -281,6 +287,9 @@ class Plan(EncryptedModel):
     def audit_subject(self) -> tuple[int, str]:
         return self.case_file.person_id, self.case_file.person.pseudonym
 
+    def audit_forum(self) -> int:
+        return self.case_file.forum_id
+
     def get_additional_data(self) -> dict[str, Any]:
         return {"person_id": self.case_file.person_id, "case_file_id": self.case_file_id}
 
@@ -333,6 +342,9 @@ class PlanAction(EncryptedModel):
 
     def audit_subject(self) -> tuple[int, str]:
         return self.plan.case_file.person_id, self.plan.case_file.person.pseudonym
+
+    def audit_forum(self) -> int:
+        return self.plan.case_file.forum_id
 
     def get_additional_data(self) -> dict[str, Any]:
         return {"person_id": self.plan.case_file.person_id, "case_file_id": self.plan.case_file_id}

@@ -23,6 +23,7 @@ class RequestMeta:
     request_id: str  # generated here, never the client's
     ip_address: str | None
     client_request_id: str = ""  # the client's X-Request-ID, sanitised; for logs only
+    path: str = ""  # the path asked for: audit derives the purpose of a read from its route
 
 
 _current: ContextVar[RequestMeta | None] = ContextVar("tvaers_request_meta", default=None)
@@ -102,7 +103,9 @@ class RequestContextMiddleware:
                 return JsonResponse({"detail": message, "errors": errors}, status=400)
             return HttpResponseBadRequest(message)
         request_id = new_request_id()
-        meta = RequestMeta(request_id, client_ip(request), client_request_id(request))
+        meta = RequestMeta(
+            request_id, client_ip(request), client_request_id(request), request.path_info
+        )
         token = _current.set(meta)
         try:
             response = self.get_response(request)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +85,21 @@ class FocusPerson(models.Model):
 
     def audit_subject(self) -> tuple[int, str]:
         return self.pk, self.pseudonym
+
+    @classmethod
+    def audit_forums_for(cls, user: AnyUser, persons: Sequence[FocusPerson]) -> list[int]:
+        """The forums through which ``user`` sees these persons: open case files on the user's
+        forums, and the case file a per-person grant was given from (audit's forum of a read)."""
+        pks = [person.pk for person in persons]
+        through_forums = CaseFile.objects.filter(
+            person_id__in=pks, closed_at__isnull=True, forum_id__in=member_forum_ids(user)
+        ).values("forum_id")
+        through_grants = (
+            PersonGrant.objects.active()
+            .filter(grantee_id=user.pk or 0, person_id__in=pks)
+            .values("case_file__forum_id")
+        )
+        return list(through_forums.union(through_grants).values_list("forum_id", flat=True))
 
     def get_additional_data(self) -> dict[str, Any]:
         """Ties change-log rows to the person (DPO person history); ids only."""
@@ -273,6 +289,9 @@ class CaseFile(EncryptedModel):
     def audit_subject(self) -> tuple[int, str]:
         return self.person_id, self.person.pseudonym
 
+    def audit_forum(self) -> int:
+        return self.forum_id
+
     def get_additional_data(self) -> dict[str, Any]:
         return {"person_id": self.person_id, "forum_id": self.forum_id}
 
@@ -320,6 +339,9 @@ class Concern(EncryptedModel):
 
     def audit_subject(self) -> tuple[int, str]:
         return self.case_file.person_id, self.case_file.person.pseudonym
+
+    def audit_forum(self) -> int:
+        return self.case_file.forum_id
 
     def get_additional_data(self) -> dict[str, Any]:
         return {"person_id": self.case_file.person_id, "case_file_id": self.case_file_id}
@@ -439,6 +461,9 @@ class PersonGrant(models.Model):
 
     def audit_subject(self) -> tuple[int, str]:
         return self.person_id, self.person.pseudonym
+
+    def audit_forum(self) -> int:
+        return self.case_file.forum_id
 
     def get_additional_data(self) -> dict[str, Any]:
         return {"person_id": self.person_id, "case_file_id": self.case_file_id}
