@@ -23,7 +23,14 @@ AUDITED: dict[str, tuple[list[str], list[str]]] = {
     "persons.FocusPerson": (["data_key"], []),
     "persons.Identity": (["name", "cpr", "birth_date", "address", "cpr_index"], []),
     "persons.CaseFile": (
-        ["data_key", "known_name", "known_cpr", "known_birth_date", "known_address"],
+        [
+            "data_key",
+            "known_name",
+            "known_cpr",
+            "known_birth_date",
+            "known_address",
+            "retention_extension_reason",
+        ],
         [],
     ),
     "persons.Concern": (["description", "source_reason"], []),
@@ -36,6 +43,7 @@ AUDITED: dict[str, tuple[list[str], list[str]]] = {
     "coordination.AgendaGuest": ([], []),
     "coordination.Plan": (["goals"], []),
     "coordination.PlanAction": (["description"], []),
+    "coordination.ReportRestriction": (["reason"], []),
 }
 
 

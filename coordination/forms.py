@@ -6,9 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency, User
-from coordination.models import Note
+from coordination.models import Note, ReportRestriction
 from coordination.services import MAX_NOTE
 from core.forms import DesignSystemFormMixin
+from core.params import MAX_ID
 from forums.models import Forum
 from persons.models import CaseFile
 
@@ -200,3 +201,16 @@ class PersonGrantForm(DesignSystemFormMixin, forms.Form):
     def __init__(self, *args: Any, case_files: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["case_file"].queryset = case_files  # type: ignore[attr-defined]
+
+
+class RestrictionForm(DesignSystemFormMixin, forms.Form):
+    case_file = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
+    part = forms.ChoiceField(choices=ReportRestriction.Part.choices, widget=forms.HiddenInput)
+    object_id = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_ID
+    )
+    reason = forms.CharField(
+        label=_("Begrundelse (databeskyttelseslovens § 22)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+    )

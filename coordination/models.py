@@ -412,3 +412,48 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.action_id} {self.due_date}"
+
+
+class ReportRestriction(EncryptedModel):
+    """A part of a person's access report withheld by a reasoned decision (databeskyttelses-
+    lovens § 22, e.g. to protect another person or a crime-prevention measure). The report
+    shows the part as withheld, never silently missing. The reason is encrypted under the case
+    file's key and goes with the case file."""
+
+    class Part(models.TextChoices):
+        CONCERN = "concern", _("Bekymring")
+        NOTE = "note", _("Notat")
+        MINUTES = "minutes", _("Referat")
+        PLAN = "plan", _("Helhedsplan")
+        DISCLOSURES = "disclosures", _("Videregivelser")
+        LOOKUPS = "lookups", _("Opslag")
+
+    case_file = models.ForeignKey(
+        CaseFile, on_delete=models.CASCADE, related_name="report_restrictions"
+    )
+    part = models.CharField(_("del"), max_length=16, choices=Part.choices)
+    # The withheld record (a concern, note, agenda item or plan); empty for a whole part
+    # (the case file's disclosures or look-ups).
+    object_id = models.BigIntegerField(_("objekt"), null=True, blank=True)
+    reason = EncryptedTextField(_("begrundelse"), key_path="case_file.data_key")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("besluttet"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("begrænsning af indsigt")
+        verbose_name_plural = _("begrænsninger af indsigt")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case_file", "part", "object_id"],
+                name="report_restriction_once",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.part} {self.object_id} i {self.case_file_id}"
+
+    def get_additional_data(self) -> dict[str, Any]:
+        return {"person_id": self.case_file.person_id, "case_file_id": self.case_file_id}

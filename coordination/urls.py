@@ -11,6 +11,17 @@ urlpatterns = [
     path("personer/", views.PersonListView.as_view(), name="person-list"),
     path("personer/<int:pk>/", views.PersonDetailView.as_view(), name="person-detail"),
     path("personer/<int:pk>/vis-identitet/", views.RevealView.as_view(), name="person-reveal"),
+    path("personer/<int:pk>/indsigt/", views.AccessReportView.as_view(), name="access-report"),
+    path(
+        "personer/<int:pk>/indsigt.pdf",
+        views.AccessReportPdfView.as_view(),
+        name="access-report-pdf",
+    ),
+    path(
+        "personer/<int:pk>/indsigt/tilbehold/",
+        views.RestrictionCreateView.as_view(),
+        name="access-report-restrict",
+    ),
     path("personer/<int:pk>/sager/ny/", views.CaseFileOpenView.as_view(), name="casefile-open"),
     path(
         "personer/<int:pk>/adgange/ny/",

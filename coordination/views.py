@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User, acting_user
 from audit.models import AccessEvent
-from coordination import selectors, services
+from coordination import access_report, selectors, services
 from coordination.forms import (
     CaseFileOpenForm,
     ModeForm,
     NoteForm,
     PersonGrantForm,
+    RestrictionForm,
     RevealForm,
     ShareForm,
 )
@@ -27,6 +28,7 @@ from coordination.models import Plan
 from core.api import renamed_errors
 from core.forms import add_service_errors
 from core.params import int_param
+from core.pdf import render_pdf
 from core.permissions import (
     AnyUser,
     ProtectedView,
@@ -326,3 +328,55 @@ class PersonGrantRevokeView(ProtectedView):
         person_services.person_grant_revoke(actor=acting_user(request), grant=grant)
         messages.success(request, _("Adgangen er trukket tilbage."))
         return redirect("coordination:person-detail", pk=grant.person_id)
+
+
+class AccessReportView(ProtectedView):
+    """Indsigt: the person's access report for the forums the user chairs or coordinates,
+    with a form per record to withhold it (§ 22); printable, and as a PDF."""
+
+    template_name = "coordination/access_report.html"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.page(request, pk)
+
+    def page(
+        self, request: HttpRequest, pk: int, form: RestrictionForm | None = None, status: int = 200
+    ) -> HttpResponse:
+        report = access_report.access_report(actor=acting_user(request), person_id=pk)
+        context = {"report": report, "form": form or RestrictionForm(), "pdf": False}
+        return render(request, self.template_name, context, status=status)
+
+
+class AccessReportPdfView(ProtectedView):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        report = access_report.access_report(actor=acting_user(request), person_id=pk)
+        pdf = render_pdf(
+            "coordination/access_report_pdf.html", {"report": report, "pdf": True}, request
+        )
+        response = HttpResponse(pdf, content_type="application/pdf")
+        name = f"indsigt-{report.person.pseudonym}-{report.made_at:%Y-%m-%d}.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class RestrictionCreateView(AccessReportView):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        form = RestrictionForm(request.POST)
+        if form.is_valid():
+            try:
+                data = form.cleaned_data
+                access_report.restriction_add(
+                    actor=acting_user(request),
+                    person_id=pk,
+                    case_file_id=data["case_file"],
+                    part=data["part"],
+                    object_id=data["object_id"],
+                    reason=data["reason"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Delen er tilbageholdt i indsigtsrapporten."))
+                return redirect("coordination:access-report", pk=pk)
+        return self.page(request, pk, form, status=400)

@@ -162,12 +162,12 @@ class CaseFileQuerySet(models.QuerySet["CaseFile"]):
 
     def restrict(self, user: AnyUser, action: str = "view") -> CaseFileQuerySet:
         """Open case files on the user's forums; changing them needs chair or coordinator.
-        ``retention`` (what is due for deletion, extending, deleting now): the case files of
-        the forums the user manages, closed ones included, for their deletion is the
-        forum's business until it is done."""
+        ``retention`` (what is due for deletion, extending, deleting now) and ``report`` (the
+        person's access report): the case files of the forums the user manages, closed ones
+        included, for they are the forum's business until they are deleted."""
         if sees_no_content(user):
             return self.none()
-        if action == "retention":
+        if action in ("retention", "report"):
             return self.filter(forum_id__in=member_forum_ids(user, managing=True))
         return self.open().filter(forum_id__in=member_forum_ids(user, managing=action != "view"))
 

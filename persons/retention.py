@@ -210,6 +210,7 @@ def _casefile_delete(*, actor: User | None, case_file: CaseFile, cause: str) -> 
         CaseFile: [case_file.pk],
         **_ids(case_file.concerns.all(), case_file.notes.all(), items),
         **_ids(case_file.grants.all(), case_file.reveals.all()),
+        **_ids(case_file.report_restrictions.all()),
         # Revisions and guests of the agenda items (reached through the items' reverse
         # relations by name: persons does not import coordination).
         **_ids(
@@ -256,7 +257,7 @@ def _casefile_delete(*, actor: User | None, case_file: CaseFile, cause: str) -> 
         # Agenda items protect their case file (a session's agenda must not lose items by
         # accident); here they go on purpose, with their minutes, revisions and guests.
         case_file.agenda_items.all().delete()
-        case_file.delete()  # concerns, notes, plan and actions, reveals, grants, reminders
+        case_file.delete()  # concerns, notes, plan, actions, reveals, grants, restrictions
     _shred(data_key_id)
     drop_ungranted_permissions({(grantee, case_file.person_id) for grantee in grantees})
     _forget_changes(related)

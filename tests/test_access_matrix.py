@@ -275,6 +275,31 @@ MATRIX: dict[str, list[Case]] = {
             api=False,
         )
     ],
+    "coordination:access-report": [
+        Case(
+            "get",
+            lambda w: reverse("coordination:access-report", args=[w.person.pk]),
+            ui(MANAGERS),
+            api=False,
+        )
+    ],
+    "coordination:access-report-pdf": [
+        Case(
+            "get",
+            lambda w: reverse("coordination:access-report-pdf", args=[w.person.pk]),
+            ui(MANAGERS),
+            api=False,
+        )
+    ],
+    "coordination:access-report-restrict": [
+        Case(
+            "post",
+            lambda w: reverse("coordination:access-report-restrict", args=[w.person.pk]),
+            ui(MANAGERS, ok=302),
+            data=lambda w: {"case_file": w.case_file.pk, "part": "lookups", "reason": REASON},
+            api=False,
+        )
+    ],
     "coordination:person-list": [
         Case(
             "get",
@@ -555,8 +580,12 @@ MATRIX: dict[str, list[Case]] = {
         Case("post", lambda w: reverse("audit:verify"), dpo_page(), api=False),
     ],
     "audit:spot-check": [Case("get", lambda w: reverse("audit:spot-check"), dpo_page(), api=False)],
-    "coordination:art30": [Case("get", lambda w: reverse("coordination:art30"), dpo_page(), api=False)],
-    "coordination:art30-pdf": [Case("get", lambda w: reverse("coordination:art30-pdf"), dpo_page(), api=False)],
+    "coordination:art30": [
+        Case("get", lambda w: reverse("coordination:art30"), dpo_page(), api=False)
+    ],
+    "coordination:art30-pdf": [
+        Case("get", lambda w: reverse("coordination:art30-pdf"), dpo_page(), api=False)
+    ],
     "audit:spot-check-review": [
         Case(
             "post",

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from audit.models import AccessEvent
 from audit.verify import verify_all
+from coordination import access_report
 from coordination.meetings import item_record
 from coordination.models import AgendaItem, ForumSession, Note, Plan, PlanAction
 from coordination.plans import action_create, plan_save
@@ -148,6 +149,8 @@ def test_an_extension_holds_once(world):
     assert event.actor_id == world.coordinator.pk
     assert event.person_ids == [world.person.pk]
     assert "Familien" not in event.reason  # the free text stays out of the audit row
+    assert not LogEntry.objects.filter(changes_text__contains="Familien").exists()
+    assert "Familien" not in repr(list(LogEntry.objects.values_list("changes", flat=True)))
     # Encrypted under the case file's key, readable through Tværs.
     stored = CaseFile.objects.get(pk=world.case_file.pk)
     assert stored.retention_extension_reason == REASON
@@ -182,7 +185,7 @@ REVEAL_REASON = "Skolen skal kende identiteten for at kunne handle i dag."
 GRANT_REASON = "Familiens sagsbehandler skal kende helhedsplanen for at koordinere."
 
 
-def populate(world: World) -> dict[str, Any]:
+def populate(world: World, *, restriction: bool = False) -> dict[str, Any]:
     """Everything a case file can hold: plan, action, recorded minutes, a guest-free agenda
     item, a reveal, a per-person grant and a notification about the person."""
     plan = plan_save(actor=world.coordinator, case_file=world.case_file, goals=GOALS)
@@ -224,6 +227,15 @@ def populate(world: World) -> dict[str, Any]:
         expires_at=timezone.now() + datetime.timedelta(days=30),
         reason=GRANT_REASON,
     )
+    if restriction:  # a part withheld from the access report
+        access_report.restriction_add(
+            actor=world.coordinator,
+            person_id=world.person.pk,
+            case_file_id=world.case_file.pk,
+            part="note",
+            object_id=world.agency_note.pk,
+            reason="Oplysningen beskytter en tredjemand i en igangværende indsats.",
+        )
     Notification.objects.create(
         recipient=world.school_member,
         kind="action",
@@ -251,7 +263,7 @@ def ciphertexts(world: World) -> list[bytes]:
 
 
 def test_the_sweep_deletes_a_populated_person_and_leaves_a_tombstone(world):
-    extra = populate(world)
+    extra = populate(world, restriction=True)
     sealed = ciphertexts(world)
     assert len(sealed) >= 5
     person_pk, case_file_pk = world.person.pk, world.case_file.pk
