@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Agency, Municipality, User
 from coordination.services import note_create
 from forums.models import Forum, ForumKind, Membership
 from forums.rules import DEFAULT_AGE_BANDS
 from persons.models import CaseFile
+from persons.retention import policy_for
 from persons.services import (
     IdentityInput,
     casefile_update,
@@ -182,6 +184,31 @@ PERSONS = [
 ]
 
 
+# Retention in the demo ("Til sletning", README): one case file falls due in two weeks for lack
+# of activity, one was closed long enough ago that tonight's run (or `apply_retention`) deletes
+# it. Dated relative to the day of seeding.
+RETENTION_DEMO = {"Lukas Eksempelsen": "inactive", "Yasmin Prøvesen": "closed"}
+
+
+def _retention_demo(name: str, case_file: CaseFile) -> None:
+    state = RETENTION_DEMO.get(name)
+    if state is None:
+        return
+    policy = policy_for(case_file.forum.kind)
+    now = timezone.now()
+    if state == "inactive":
+        last = now - datetime.timedelta(days=policy.inactivity_days - 14)
+        CaseFile.objects.filter(pk=case_file.pk).update(last_activity_at=last)
+    else:
+        casefile_update(
+            actor=_user("koordinator@kk"),
+            case_file=case_file,
+            closed_reason="Forløbet er afsluttet; familien har fået hjælp gennem skolen.",
+        )
+        closed = now - datetime.timedelta(days=policy.closed_grace_days + 5)
+        CaseFile.objects.filter(pk=case_file.pk).update(closed_at=closed, last_activity_at=closed)
+
+
 def _user(prefix: str) -> User:
     return User.objects.get(email=f"{prefix}.demo.tvaers.dk")
 
@@ -249,4 +276,5 @@ def seed_domain() -> int:
                 visibility="forum",
                 necessity="Skolen og socialforvaltningen skal kende risikoen for at kunne tilbyde hjælp.",
             )
+        _retention_demo(name, case_file)  # last: the notes above count as activity
     return added
