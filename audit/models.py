@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -104,8 +105,11 @@ class AccessEvent(ChainedRecord):
     # In which forum's capacity, and for what, the read was made (the person's access report
     # shows agency, forum and purpose, never the staff member). Purpose is the route's name
     # (e.g. "coordination:person-detail"); empty for work the system did by itself.
-    forum_ids = models.JSONField(_("fora"), default=list, blank=True)
-    purpose = models.CharField(_("formål"), max_length=100, blank=True)
+    # Defaults in the database too: rows written by SQL that names no new column stay valid.
+    forum_ids = models.JSONField(
+        _("fora"), default=list, db_default=Value([], output_field=models.JSONField()), blank=True
+    )
+    purpose = models.CharField(_("formål"), max_length=100, blank=True, default="", db_default="")
 
     CHAIN = "access_event"
     HASHED_WHEN_SET = frozenset({"forum_ids", "purpose"})
@@ -234,7 +238,10 @@ class AccountEvent(ChainedRecord):
 
 class Checkpoint(models.Model):
     """A signed statement of a chain's head at a moment: truncating the tail after it, even
-    with the head row rewritten, is caught by anyone holding the public key."""
+    with the head row rewritten, is caught by anyone holding the public key.
+
+    A *cut* (``is_cut``) is signed where a chain is pruned (audit.retention): it names the last
+    pruned row, and verification starts after it (docs/audit-retention.md)."""
 
     chain = models.CharField(max_length=32)
     seq = models.BigIntegerField()
@@ -242,6 +249,8 @@ class Checkpoint(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     public_key = models.CharField(max_length=64)
     signature = models.CharField(max_length=128)
+    # A default in the database too: a row inserted without it is an hourly checkpoint.
+    is_cut = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -251,7 +260,11 @@ class Checkpoint(models.Model):
         return f"{self.chain}@{self.seq}"
 
     def message(self) -> bytes:
-        return f"tvaers-audit-checkpoint:{self.chain}:{self.seq}:{self.row_hash}:{self.created_at.isoformat()}".encode()
+        """What is signed. A cut signs a message of its own kind, so an hourly checkpoint's
+        signature can never pass for a cut's (the rows written before cuts sign as before)."""
+        kind = "tvaers-audit-cut" if self.is_cut else "tvaers-audit-checkpoint"
+        moment = self.created_at.isoformat()
+        return f"{kind}:{self.chain}:{self.seq}:{self.row_hash}:{moment}".encode()
 
 
 class SpotCheck(models.Model):

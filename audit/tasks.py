@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from audit import retention
 from audit.services import checkpoint_record
 from audit.verify import CHAINS
 
@@ -13,3 +14,10 @@ def record_checkpoints() -> None:
     """Sign the head of each audit chain (beat, hourly, on the signer only)."""
     for model in CHAINS:
         checkpoint_record(model.CHAIN)
+
+
+@shared_task
+def prune_audit() -> dict[str, int]:
+    """Delete expired access events, disclosures and change-log rows behind a signed cut
+    (beat, daily, on the signer only: queue "audit"). Idempotent."""
+    return retention.prune()

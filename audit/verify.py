@@ -3,7 +3,10 @@ checkpoints. Used by ``manage.py audit_verify``, the DPO page and the API.
 
 Checkpoints are verified with AUDIT_PUBLIC_KEY (or keys given to ``audit_verify``), configured
 outside the database: the public key a checkpoint row carries is never trusted, since whoever
-can write the row can write a key of their own beside a forged signature."""
+can write the row can write a key of their own beside a forged signature.
+
+A chain pruned by audit.retention starts after its newest cut checkpoint: the first remaining
+row must follow the cut's seq and link to its hash (docs/audit-retention.md)."""
 
 from __future__ import annotations
 
@@ -36,33 +39,77 @@ class VerifyResult:
 def verify_chain(
     model: type[ChainedRecord], public_keys: Sequence[str] | None = None
 ) -> VerifyResult:
-    """``public_keys``: the keys a checkpoint may be signed with; AUDIT_PUBLIC_KEY if None."""
-    chain = model.CHAIN
+    """``public_keys``: the keys a checkpoint may be signed with; AUDIT_PUBLIC_KEY if None.
+    The chain is verified from its newest cut (audit.retention), or from genesis."""
     keys = list(crypto.audit_public_keys() if public_keys is None else public_keys)
+    result, cut_id = _verify_chain(model, keys)
+    if not result.ok and _newest_cut_id(model.CHAIN) != cut_id:
+        # A prune committed while we read: its rows went behind a cut we had not seen.
+        result, _ = _verify_chain(model, keys)
+    return result
+
+
+def _newest_cut_id(chain: str) -> int | None:
+    return (
+        Checkpoint.objects.filter(chain=chain, is_cut=True)
+        .order_by("-seq", "-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+
+
+def _verify_chain(
+    model: type[ChainedRecord], keys: Sequence[str]
+) -> tuple[VerifyResult, int | None]:
+    chain = model.CHAIN
     # Judge the chain as it stood when we started, so appends and checkpoints committing while
     # we read (the system is in use) are no false alarm. Checkpoints first, then the head: a
     # genuine head is never behind a checkpoint read before it, so every checkpoint must find
     # its row, and a head rewound to hide a cut tail is caught by the checkpoints.
-    checkpoint_list = list(Checkpoint.objects.filter(chain=chain).order_by("seq"))
+    checkpoint_list = list(Checkpoint.objects.filter(chain=chain).order_by("seq", "id"))
     head = ChainHead.objects.filter(chain=chain).first()
     rows = model._default_manager.order_by("seq")
     if head is not None:
         rows = rows.filter(seq__lte=head.seq)
+    # The newest cut: the rows up to it were pruned, and the chain goes on from its hash. Its
+    # signature is checked first, since everything before it is taken on its word.
+    cuts = [checkpoint for checkpoint in checkpoint_list if checkpoint.is_cut]
+    cut = cuts[-1] if cuts else None
+    if cut is not None and not _signed_by(keys, cut):
+        return VerifyResult(
+            False,
+            0,
+            None,
+            f"{chain}: checkpoint {cut.pk} has an invalid signature under the configured "
+            f"public key (seq {cut.seq}, a cut: the rows before it were pruned)",
+        ), cut.pk
     checkpoint_seqs = {checkpoint.seq for checkpoint in checkpoint_list}
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
     hashes_at: dict[int, str] = {}
+    if cut is not None:
+        expected_prev, expected_seq = cut.row_hash, cut.seq + 1
+        hashes_at[cut.seq] = cut.row_hash
     for row in rows.iterator(chunk_size=2000):
         where = f"{chain} row id {row.pk} (seq {row.seq})"
+        if cut is not None and row.seq <= cut.seq:
+            return VerifyResult(
+                False,
+                checked,
+                row.pk,
+                f"{where}: lies behind the signed cut at seq {cut.seq} (should have been pruned)",
+            ), cut.pk
         if row.seq != expected_seq:
             return VerifyResult(
                 False, checked, row.pk, f"{where}: expected seq {expected_seq}; rows are missing"
-            )
+            ), _id(cut)
         if row.prev_hash != expected_prev:
             return VerifyResult(
                 False, checked, row.pk, f"{where}: does not link to the row before it"
-            )
+            ), _id(cut)
         if row.compute_hash() != row.row_hash:
-            return VerifyResult(False, checked, row.pk, f"{where}: content does not match its hash")
+            return VerifyResult(
+                False, checked, row.pk, f"{where}: content does not match its hash"
+            ), _id(cut)
         if row.seq in checkpoint_seqs:
             hashes_at[row.seq] = row.row_hash
         expected_prev, expected_seq, checked = row.row_hash, expected_seq + 1, checked + 1
@@ -73,7 +120,7 @@ def verify_chain(
             checked,
             None,
             f"{chain}: the head says seq {head.seq}, the table ends at {last_seq} (tail removed?)",
-        )
+        ), _id(cut)
     for checkpoint in checkpoint_list:
         if not _signed_by(keys, checkpoint):
             return VerifyResult(
@@ -82,15 +129,21 @@ def verify_chain(
                 None,
                 f"{chain}: checkpoint {checkpoint.pk} has an invalid signature under the "
                 f"configured public key (seq {checkpoint.seq})",
-            )
+            ), _id(cut)
+        if cut is not None and checkpoint.seq < cut.seq:
+            continue  # its row was pruned; the cut stands for it
         if hashes_at.get(checkpoint.seq) != checkpoint.row_hash:
             return VerifyResult(
                 False,
                 checked,
                 None,
                 f"{chain}: signed checkpoint at seq {checkpoint.seq} no longer matches (tail removed or rewritten)",
-            )
-    return VerifyResult(True, checked)
+            ), _id(cut)
+    return VerifyResult(True, checked), _id(cut)
+
+
+def _id(checkpoint: Checkpoint | None) -> int | None:
+    return checkpoint.pk if checkpoint is not None else None
 
 
 def _signed_by(keys: Sequence[str], checkpoint: Checkpoint) -> bool:

@@ -64,6 +64,12 @@ app.conf.update(
             "schedule": crontab(minute="7"),
             "options": {"queue": "audit"},
         },
+        # Signs a cut before it prunes: on the signer only, like the checkpoints.
+        "audit-prune": {
+            "task": "audit.tasks.prune_audit",
+            "schedule": crontab(hour="3", minute="17"),
+            "options": {"queue": "audit"},
+        },
         "retention": {
             "task": "persons.tasks.apply_retention",
             "schedule": crontab(hour="2", minute="30"),

@@ -12,11 +12,18 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="accessevent",
             name="forum_ids",
-            field=models.JSONField(blank=True, default=list, verbose_name="fora"),
+            field=models.JSONField(
+                blank=True,
+                db_default=models.Value([], output_field=models.JSONField()),
+                default=list,
+                verbose_name="fora",
+            ),
         ),
         migrations.AddField(
             model_name="accessevent",
             name="purpose",
-            field=models.CharField(blank=True, max_length=100, verbose_name="formål"),
+            field=models.CharField(
+                blank=True, db_default="", default="", max_length=100, verbose_name="formål"
+            ),
         ),
     ]

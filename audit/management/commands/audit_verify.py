@@ -1,7 +1,8 @@
 """Prove the audit trail: recompute the hash chains (reads, disclosures, account changes) and
 check the signed checkpoints.
 
-Exits 0 when intact; otherwise exits 1 naming the first bad row or checkpoint. Checkpoints are
+Exits 0 when intact; otherwise exits 1 naming the first bad row or checkpoint. A pruned chain
+is verified from its newest signed cut (docs/audit-retention.md). Checkpoints are
 checked against AUDIT_PUBLIC_KEY, or against ``--public-key`` (a key obtained independently);
 never against the key stored beside them."""
 

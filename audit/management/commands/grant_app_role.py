@@ -28,12 +28,14 @@ import os
 import re
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
 # Audit records without an append-only trigger: append-only through privileges alone.
 APPEND_ONLY_BY_PRIVILEGE = ("audit_pseudonymalias", "auditlog_logentry")
 CHAIN_HEAD = "audit_chainhead"
+PRUNE_FUNCTIONS = ("tvaers_audit_prune(text, bigint)", "tvaers_changelog_prune(timestamptz)")
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 SCRAM_ITERATIONS = 4096
 
@@ -146,6 +148,18 @@ class Command(BaseCommand):
             f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {where} TO {who}",
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA {where} GRANT SELECT, INSERT ON TABLES TO {who}",
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA {where} GRANT USAGE, SELECT ON SEQUENCES TO {who}",
+            # The sanctioned pruning path (audit/0009, docs/audit-retention.md): the role may
+            # call the owner's functions, which prune only what has expired behind a signed
+            # cut; the period they enforce is pinned from the settings on every run.
+            *(
+                statement
+                for function in PRUNE_FUNCTIONS
+                for statement in (
+                    f"GRANT EXECUTE ON FUNCTION {where}.{function} TO {who}",
+                    f"ALTER FUNCTION {where}.{function} SET tvaers.audit_retention_days = "
+                    f"'{int(settings.AUDIT_ACCESS_RETENTION_DAYS)}'",
+                )
+            ),
         ]
         for statement in statements:
             cursor.execute(statement)
