@@ -10,10 +10,6 @@ from __future__ import annotations
 import datetime
 import os
 import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -22,41 +18,10 @@ from coordination.models import PlanAction, ReminderSent
 from coordination.plans import action_create, plan_save
 from coordination.tasks import send_due_reminders
 from core.models import Notification
+from tests.workers import start_worker, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 QUEUE = "killtest"  # apart from the session worker's queue
 ACTIONS = 400
-
-
-def start_worker(env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            f"--hostname={name}@%h",
-            "-Q",
-            QUEUE,
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        env={**env, "CELERY_VISIBILITY_TIMEOUT": "3"},
-    )
-
-
-def wait_for(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.django_db(transaction=True)
@@ -72,7 +37,7 @@ def test_killed_worker_loses_no_reminder_and_sends_none_twice(world, child_env):
             owner=world.school_member,
             due_date=due,
         )
-    worker_a = start_worker(child_env, "killed")
+    worker_a = start_worker(child_env, "killed", QUEUE)
     worker_b = None
     try:
         send_due_reminders.apply_async(queue=QUEUE)
@@ -84,7 +49,7 @@ def test_killed_worker_loses_no_reminder_and_sends_none_twice(world, child_env):
         sent_when_killed = ReminderSent.objects.count()
         assert sent_when_killed < ACTIONS, "the sweep finished before the kill; nothing was tested"
 
-        worker_b = start_worker(child_env, "survivor")
+        worker_b = start_worker(child_env, "survivor", QUEUE)
         assert wait_for(lambda: ReminderSent.objects.count() == ACTIONS, 120), (
             f"only {ReminderSent.objects.count()} of {ACTIONS} reminders after the redelivery"
         )
