@@ -7,11 +7,16 @@ A lock reaching an existing account, and its lifting by an administrator, are Ac
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler  # type: ignore[import-untyped]
 from axes.helpers import get_cool_off  # type: ignore[import-untyped]
-from axes.models import AccessAttempt  # type: ignore[import-untyped]
+from axes.models import (  # type: ignore[import-untyped]
+    AccessAttempt,
+    AccessFailureLog,
+    AccessLog,
+)
 from axes.signals import user_locked_out  # type: ignore[import-untyped]
 from django.conf import settings
 from django.db import transaction
@@ -183,3 +188,12 @@ def lockout_response(
         )
     response["Retry-After"] = str(hours * 3600)
     return response
+
+
+def login_logs_prune(before: datetime) -> int:
+    """Delete django-axes' login history (successful logins and failures, with address and
+    browser) older than ``before``: kept as long as the access log (audit.retention), no
+    longer. The lock counters (AccessAttempt) expire by themselves."""
+    logins, _ = AccessLog.objects.filter(attempt_time__lt=before).delete()
+    failures, _ = AccessFailureLog.objects.filter(attempt_time__lt=before).delete()
+    return int(logins + failures)

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.lockout import login_logs_prune
 from audit.models import AccessEvent, ChainedRecord, Checkpoint, Disclosure
 from core import crypto
 
@@ -35,11 +36,13 @@ BATCH = 2000
 
 
 def prune(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Delete what has expired: ``{"access_event": n, "disclosure": n, "changelog": n}``.
+    """Delete what has expired: ``{"access_event": n, "disclosure": n, "changelog": n,
+    "login_log": n}`` (the last: django-axes' login history, accounts.lockout).
     Idempotent; each chain in its own transaction. On SQLite (development) the chains are
     kept: it has neither the database function nor roles."""
     period = datetime.timedelta(days=settings.AUDIT_ACCESS_RETENTION_DAYS)
-    pruned = {"access_event": 0, "disclosure": 0, "changelog": 0}
+    pruned = {"access_event": 0, "disclosure": 0, "changelog": 0, "login_log": 0}
+    pruned["login_log"] = login_logs_prune((now or timezone.now()) - period)
     if connection.vendor != "postgresql":
         logger.info("audit pruning needs PostgreSQL; only the change log is pruned here")
         with transaction.atomic():

@@ -23,6 +23,7 @@ import psycopg
 import pytest
 import time_machine
 from auditlog.models import LogEntry
+from axes.models import AccessFailureLog, AccessLog
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
@@ -475,6 +476,22 @@ def test_change_log_rows_older_than_the_period_go(actor):
         connection.cursor() as cursor,
     ):
         cursor.execute("SELECT tvaers_changelog_prune(now())")
+
+
+def test_login_history_older_than_the_period_goes(actor):
+    """django-axes' login history (address, browser) is kept as long as the access log."""
+    old = AccessLog.objects.create(username=actor.email, ip_address="10.0.0.1", user_agent="x")
+    young = AccessLog.objects.create(username=actor.email, ip_address="10.0.0.2", user_agent="y")
+    failed = AccessFailureLog.objects.create(username="x@y.dk", ip_address="10.0.0.3")
+    AccessLog.objects.filter(pk=old.pk).update(attempt_time=T0)
+    AccessFailureLog.objects.filter(pk=failed.pk).update(attempt_time=T0)
+    AccessLog.objects.filter(pk=young.pk).update(attempt_time=T0 + datetime.timedelta(days=2))
+
+    with frozen(T0 + datetime.timedelta(days=1) + PERIOD):
+        assert prune()["login_log"] == 2
+
+    assert list(AccessLog.objects.values_list("pk", flat=True)) == [young.pk]
+    assert not AccessFailureLog.objects.exists()
 
 
 def test_the_task_prunes_and_goes_to_the_audit_queue(actor):
