@@ -6,7 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Brugere og myndigheder"
 
     def ready(self) -> None:
-        from accounts import lockout  # noqa: F401  # connects axes' user_locked_out
-        from accounts import tokens
+        # lockout connects axes' user_locked_out on import; tokens connects its receivers.
+        from accounts import lockout, tokens  # noqa: F401
 
         tokens.connect()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -61,6 +62,10 @@ class ChainedRecord(models.Model):
                 continue
             if isinstance(field, models.GenericIPAddressField):
                 value = field.get_prep_value(value)  # as stored: IPv6 in its short form
+            if isinstance(value, bytes | memoryview):
+                value = bytes(value).hex()  # a sealed reason: its ciphertext is hashed
+            elif isinstance(value, uuid.UUID):
+                value = str(value)
             content[field.attname] = value.isoformat() if hasattr(value, "isoformat") else value
         return json.dumps(
             content, sort_keys=True, separators=(",", ":"), ensure_ascii=False
@@ -110,9 +115,15 @@ class AccessEvent(ChainedRecord):
         _("fora"), default=list, db_default=Value([], output_field=models.JSONField()), blank=True
     )
     purpose = models.CharField(_("formål"), max_length=100, blank=True, default="", db_default="")
+    # A reveal's reason, encrypted under the person's case file's data key (``reason`` stays
+    # empty): the DPO reads it through audit.services.reason_text until the case file is
+    # deleted. The hash covers the ciphertext, so the chain verifies after the key is gone.
+    # ``data_key_id`` is no foreign key: the key is deleted, the row is never updated.
+    sealed_reason = models.BinaryField(_("krypteret begrundelse"), null=True, blank=True)
+    data_key_id = models.UUIDField(_("datanøgle"), null=True, blank=True)
 
     CHAIN = "access_event"
-    HASHED_WHEN_SET = frozenset({"forum_ids", "purpose"})
+    HASHED_WHEN_SET = frozenset({"forum_ids", "purpose", "sealed_reason", "data_key_id"})
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -163,8 +174,13 @@ class Disclosure(ChainedRecord):
     cooperation = models.CharField(_("samarbejde"), max_length=8)
     necessity = models.CharField(_("nødvendighed"), max_length=1000)
     data_categories = models.JSONField(_("datakategorier"), default=list)
+    # The necessity, encrypted under the case file's data key (``necessity`` stays empty); see
+    # AccessEvent.sealed_reason.
+    sealed_reason = models.BinaryField(_("krypteret nødvendighed"), null=True, blank=True)
+    data_key_id = models.UUIDField(_("datanøgle"), null=True, blank=True)
 
     CHAIN = "disclosure"
+    HASHED_WHEN_SET = frozenset({"sealed_reason", "data_key_id"})
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

@@ -23,17 +23,27 @@ from audit.models import (
     Disclosure,
 )
 from core import crypto, request_context
-from core.models import Notification
+from core.models import DataKey, Notification
 from core.permissions import ROLE_DPO, AnyUser
 
 
-def append(record: ChainedRecord) -> ChainedRecord:
+def append(record: ChainedRecord, *, seal: tuple[DataKey, str] | None = None) -> ChainedRecord:
     """Append a record to its hash chain. The head row's lock serialises writers, so each
-    record links to the one before it; the lock lasts only as long as this transaction."""
+    record links to the one before it; the lock lasts only as long as this transaction.
+
+    ``seal`` (a data key and a reason) encrypts the reason into ``sealed_reason`` once the
+    row's place in the chain is known (the associated data names chain and seq), before the
+    hash is computed: the hash covers the ciphertext."""
     with transaction.atomic():
         head, _ = ChainHead.objects.select_for_update().get_or_create(chain=record.CHAIN)
         record.seq = head.seq + 1
         record.prev_hash = head.row_hash
+        if seal is not None:
+            data_key, text = seal
+            record.data_key_id = data_key.pk  # type: ignore[attr-defined]
+            record.sealed_reason = crypto.encrypt_value(  # type: ignore[attr-defined]
+                data_key.plaintext_key(), text, _sealed_aad(record)
+            )
         record.row_hash = record.compute_hash()
         record.save(force_insert=True)
         head.seq, head.row_hash = record.seq, record.row_hash
@@ -100,9 +110,12 @@ def access_record(
     model: type[models.Model] | None = None,
     search_criterion: str = "",
     reason: str = "",
+    sealed_under: DataKey | None = None,
 ) -> AccessEvent:
     """One access event for ``objects`` shown to ``actor`` (a list page gives one event),
-    with the forums it was read for and the purpose (the route)."""
+    with the forums it was read for and the purpose (the route). With ``sealed_under`` (the
+    data key of the case file the reason concerns) the reason is stored encrypted under it,
+    readable until the case file is deleted (``reason_text``); codes are not sealed."""
     model = model or (type(objects[0]) if objects else None)
     subjects = dict(s for s in map(_subject, objects) if s is not None)
     meta = request_context.current()
@@ -116,13 +129,16 @@ def access_record(
         person_ids=list(subjects),
         person_pseudonyms=list(subjects.values()),
         search_criterion=search_criterion[:500],
-        reason=reason[:1000],
+        reason="" if sealed_under is not None else reason[:1000],
         request_id=meta.request_id if meta else "",
         ip_address=meta.ip_address if meta else None,
         forum_ids=_forum_ids(user, model, objects),
         purpose=_purpose(meta),
     )
-    append(event)
+    if sealed_under is None:
+        append(event)
+    else:
+        append(event, seal=(sealed_under, reason[:1000]))
     AccessEventSubject.objects.bulk_create(
         AccessEventSubject(event=event, person_id=pid, pseudonym=pseudonym)
         for pid, pseudonym in subjects.items()
@@ -143,7 +159,10 @@ def disclosure_record(
     cooperation: str,
     necessity: str,
     data_categories: Iterable[str] = (),
+    sealed_under: DataKey | None = None,
 ) -> Disclosure:
+    """One disclosure; with ``sealed_under`` (the case file's data key) the necessity is stored
+    encrypted under it, readable until the case file is deleted (``reason_text``)."""
     disclosure = Disclosure(
         actor=actor,
         from_agency=from_agency,
@@ -155,11 +174,53 @@ def disclosure_record(
         person_pseudonym=person_pseudonym,
         paragraph=paragraph,
         cooperation=cooperation,
-        necessity=necessity,
+        necessity="" if sealed_under is not None else necessity,
         data_categories=sorted(set(data_categories)),
     )
-    append(disclosure)
+    if sealed_under is None:
+        append(disclosure)
+    else:
+        append(disclosure, seal=(sealed_under, necessity))
     return disclosure
+
+
+def _sealed_aad(record: ChainedRecord) -> bytes:
+    """Binds a sealed reason to its chain, row and key: copied to another row, it fails."""
+    key_id = getattr(record, "data_key_id", None)
+    return f"tvaers:audit:{record.CHAIN}:{record.seq}:{key_id}:reason".encode()
+
+
+def reason_text(
+    record: AccessEvent | Disclosure, keys: dict[Any, bytes | None] | None = None
+) -> str | None:
+    """The reason (necessity) of an audit row for the DPO: the plain column for rows not
+    sealed, else decrypted under the case file's data key; None once that key is destroyed
+    (the case file was deleted). A ciphertext that does not authenticate raises. ``keys``
+    caches unwrapped keys across the rows of one page or export."""
+    plain = record.reason if isinstance(record, AccessEvent) else record.necessity
+    if record.sealed_reason is None:
+        return plain
+    if record.data_key_id is None:
+        return None
+    keys = {} if keys is None else keys
+    if record.data_key_id not in keys:
+        data_key = DataKey.objects.filter(pk=record.data_key_id).first()
+        try:
+            keys[record.data_key_id] = None if data_key is None else data_key.plaintext_key()
+        except crypto.DataKeyDestroyed:
+            keys[record.data_key_id] = None
+    key = keys[record.data_key_id]
+    if key is None:
+        return None
+    return crypto.decrypt_value(key, bytes(record.sealed_reason), _sealed_aad(record))
+
+
+def reason_shown(
+    record: AccessEvent | Disclosure, keys: dict[Any, bytes | None] | None = None
+) -> str:
+    """``reason_text`` as pages and exports show it: "slettet" once erased."""
+    text = reason_text(record, keys)
+    return gettext("slettet") if text is None else text
 
 
 @transaction.atomic

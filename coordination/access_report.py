@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Agency, User
 from audit.models import AccessEvent, AccessEventSubject, Disclosure
-from audit.services import access_record
+from audit.services import access_record, reason_shown
 from coordination.models import AgendaItem, Note, Plan, ReportRestriction
 from core.permissions import visible_to
 from forums.models import Forum
@@ -254,7 +254,7 @@ def _add_disclosures(
                 to_agencies=", ".join(agencies.get(a, "") for a in disclosure.to_agency_ids),
                 paragraph=disclosure.paragraph,
                 categories=", ".join(disclosure.data_categories),
-                necessity=disclosure.necessity,
+                necessity=reason_shown(disclosure),  # sealed under the case file's key
             )
         )
 

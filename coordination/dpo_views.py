@@ -1,15 +1,18 @@
-"""The DPO's pages of the art. 30 record (coordination.art30): on the page and as a PDF.
-Under /audit/ beside the DPO's other pages; here because the record is built from the domain
-apps' rules, which the audit app does not import."""
+"""The DPO's pages built from the domain apps, which the audit app does not import: the art. 30
+record (coordination.art30) on the page and as a PDF, and retention's extensions and
+deletions. Under /audit/ beside the DPO's other pages."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from audit.models import AccessEvent
+from audit.services import access_record
 from audit.views import DPOView
 from coordination import art30
 from core.pdf import render_pdf
+from persons.models import CaseFile, DeletedCaseFile
 
 
 class Art30View(DPOView):
@@ -30,3 +33,40 @@ class Art30PdfView(DPOView):
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         response["Cache-Control"] = "no-store"
         return response
+
+
+RETENTION_ROWS = 200
+
+
+class RetentionDecisionsView(DPOView):
+    """Extensions (with their reasons, which the DPO must be able to judge) and deletions on
+    the forums of the DPO's municipalities, newest first. Reading the reasons is recorded."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        extended = CaseFile.objects.filter(retention_extended_at__isnull=False)
+        deleted = DeletedCaseFile.objects.all()
+        if self.scope.municipality_ids is not None:
+            extended = extended.filter(forum__municipality_id__in=self.scope.municipality_ids)
+            deleted = deleted.filter(forum__municipality_id__in=self.scope.municipality_ids)
+        extensions = list(
+            extended.select_related(
+                "forum", "person", "data_key", "retention_extended_by"
+            ).order_by("-retention_extended_at")[:RETENTION_ROWS]
+        )
+        if extensions:
+            access_record(
+                actor=request.user,
+                action=AccessEvent.Action.VIEW_CASE_FILE,
+                objects=extensions,
+                reason="retention_extensions",
+            )
+        context = {
+            "extensions": extensions,
+            "deletions": list(
+                deleted.select_related("forum", "deleted_by").order_by("-deleted_at")[
+                    :RETENTION_ROWS
+                ]
+            ),
+            "limit": RETENTION_ROWS,
+        }
+        return render(request, "audit/retention_decisions.html", context)

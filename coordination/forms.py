@@ -214,3 +214,27 @@ class RestrictionForm(DesignSystemFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=1000,
     )
+
+
+class NoteCorrectForm(DesignSystemFormMixin, forms.Form):
+    body = forms.CharField(
+        label=_("Rettet tekst"), max_length=MAX_NOTE, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    reason = forms.CharField(
+        label=_("Begrundelse for rettelsen"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Den hidtidige tekst gemmes krypteret sammen med begrundelsen."),
+    )
+
+
+class IdentityCorrectForm(DesignSystemFormMixin, forms.Form):
+    name = forms.CharField(label=_("Rettet navn"), max_length=200, required=False)
+    cpr = forms.CharField(label=_("Rettet CPR-nummer"), max_length=20, required=False)
+    address = forms.CharField(label=_("Rettet adresse"), max_length=200, required=False)
+    reason = forms.CharField(
+        label=_("Begrundelse for rettelsen"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Udfyld kun det, der skal rettes. De hidtidige oplysninger gemmes krypteret."),
+    )

@@ -232,6 +232,7 @@ def item_record(
         cooperation=basis.cooperation,
         necessity=necessity,
         data_categories=["referat"],
+        sealed_under=item.case_file.data_key,  # erased with the case file (issue 10)
     )
     return item
 

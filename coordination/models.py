@@ -25,6 +25,8 @@ class NoteQuerySet(models.QuerySet["Note"]):
         agency_id: int = getattr(user, "agency_id", None) or 0
         if action == "share":
             return visible.filter(visibility=Note.Visibility.AGENCY, agency_id=agency_id)
+        if action == "correct":  # berigtigelse: the author corrects their own note
+            return visible.filter(author_id=user.pk or 0)
         return visible.filter(Q(visibility=Note.Visibility.FORUM) | Q(agency_id=agency_id))
 
 
@@ -49,7 +51,7 @@ class Note(EncryptedModel):
     shared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    necessity = models.CharField(_("nødvendighed"), max_length=1000, blank=True)
+    necessity = EncryptedTextField(_("nødvendighed"), key_path="case_file.data_key")
     legal_paragraph = models.CharField(_("stykke"), max_length=8, blank=True)
     legal_cooperation = models.CharField(_("samarbejde"), max_length=8, blank=True)
 
@@ -176,7 +178,7 @@ class AgendaItem(EncryptedModel):
     )
     legal_paragraph = models.CharField(_("stykke"), max_length=8, blank=True)
     legal_cooperation = models.CharField(_("samarbejde"), max_length=8, blank=True)
-    necessity = models.CharField(_("nødvendighed"), max_length=1000, blank=True)
+    necessity = EncryptedTextField(_("nødvendighed"), key_path="case_file.data_key")
     attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", blank=True)
     minutes = EncryptedTextField(_("referat"), key_path="case_file.data_key")
     recorded_at = models.DateTimeField(_("registreret"), null=True, blank=True)
@@ -242,7 +244,7 @@ class MinutesRevision(EncryptedModel):
 
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="revisions")
     minutes = EncryptedTextField(_("referat"), key_path="item.case_file.data_key")
-    reason = models.CharField(_("begrundelse"), max_length=1000)
+    reason = EncryptedTextField(_("begrundelse"), key_path="item.case_file.data_key")
     corrected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -444,11 +446,18 @@ class ReportRestriction(EncryptedModel):
     class Meta:
         verbose_name = _("begrænsning af indsigt")
         verbose_name_plural = _("begrænsninger af indsigt")
+        # Once per record, and once per whole part (two partial indexes: SQLite has no
+        # NULLS NOT DISTINCT).
         constraints = [
             models.UniqueConstraint(
                 fields=["case_file", "part", "object_id"],
+                condition=Q(object_id__isnull=False),
                 name="report_restriction_once",
-                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["case_file", "part"],
+                condition=Q(object_id__isnull=True),
+                name="report_restriction_part_once",
             ),
         ]
 
@@ -457,3 +466,27 @@ class ReportRestriction(EncryptedModel):
 
     def get_additional_data(self) -> dict[str, Any]:
         return {"person_id": self.case_file.person_id, "case_file_id": self.case_file_id}
+
+
+class NoteRevision(EncryptedModel):
+    """The text a note had before a correction (berigtigelse), kept with the reason, both
+    encrypted under the case file's key (and deleted with it)."""
+
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="revisions")
+    body = EncryptedTextField(_("tidligere tekst"), key_path="note.case_file.data_key")
+    reason = EncryptedTextField(_("begrundelse"), key_path="note.case_file.data_key")
+    revised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    revised_at = models.DateTimeField(_("rettet"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-revised_at", "-pk"]
+        verbose_name = _("rettelse af notat")
+        verbose_name_plural = _("rettelser af notater")
+
+    def __str__(self) -> str:
+        return f"Rettelse af notat {self.note_id}"
+
+    def get_additional_data(self) -> dict[str, Any]:
+        return {"person_id": self.note.case_file.person_id, "case_file_id": self.note.case_file_id}

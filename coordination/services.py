@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -10,7 +12,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.models import Disclosure
 from audit.services import disclosure_record
-from coordination.models import Note
+from coordination.models import Note, NoteRevision
+from core.permissions import get_object_for
 from forums.rules import derive_basis
 from forums.selectors import receiving_agency_ids as forum_receiving_agency_ids
 from persons.models import CaseFile, Concern
@@ -112,4 +115,34 @@ def note_share(
         cooperation=basis.cooperation,
         necessity=necessity,
         data_categories=["notat", *_case_categories(case_file)],
+        sealed_under=case_file.data_key,  # erased with the case file (issue 10)
     )
+
+
+@transaction.atomic
+def note_correct(*, actor: User, note_id: Any, body: str, reason: str) -> NoteRevision:
+    """Correct (berigtige) one's own note: the text before is kept, with the reason, both
+    encrypted under the case file's key. A note already shared keeps its disclosure record
+    (what was shared was shared); the correction is recorded in the change log."""
+    note = get_object_for(
+        actor,
+        Note.objects.select_for_update(of=("self",)).select_related("case_file__data_key"),
+        note_id,
+        "correct",
+    )
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": [_("Notatet er tomt.")]})
+    if len(body) > MAX_NOTE:
+        raise ValidationError({"body": [_("Notatet må højst være %(n)s tegn.") % {"n": MAX_NOTE}]})
+    if body == note.body:
+        raise ValidationError({"body": [_("Teksten er uændret.")]})
+    reason = require_reason(
+        reason, "reason", _("En rettelse kræver en begrundelse (mindst 20 tegn).")
+    )
+    revision = NoteRevision(note=note, body=note.body, reason=reason, revised_by=actor)
+    revision.save()
+    note.body = body
+    note.save()
+    casefile_touch(note.case_file)
+    return revision

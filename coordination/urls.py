@@ -1,13 +1,18 @@
 from django.urls import path
 
-from coordination import art30_views, meeting_views, views
+from coordination import dpo_views, meeting_views, views
 
 app_name = "coordination"
 
 urlpatterns = [
-    # The DPO's art. 30 record sits with the DPO's pages under /audit/ (see art30_views).
-    path("audit/fortegnelse/", art30_views.Art30View.as_view(), name="art30"),
-    path("audit/fortegnelse.pdf", art30_views.Art30PdfView.as_view(), name="art30-pdf"),
+    # The DPO's art. 30 record sits with the DPO's pages under /audit/ (see dpo_views).
+    path("audit/fortegnelse/", dpo_views.Art30View.as_view(), name="art30"),
+    path("audit/fortegnelse.pdf", dpo_views.Art30PdfView.as_view(), name="art30-pdf"),
+    path(
+        "audit/opbevaring/",
+        dpo_views.RetentionDecisionsView.as_view(),
+        name="retention-decisions",
+    ),
     path("personer/", views.PersonListView.as_view(), name="person-list"),
     path("personer/<int:pk>/", views.PersonDetailView.as_view(), name="person-detail"),
     path("personer/<int:pk>/vis-identitet/", views.RevealView.as_view(), name="person-reveal"),
@@ -35,6 +40,12 @@ urlpatterns = [
     ),
     path("sager/<int:pk>/droeftelse/", views.CaseFileModeView.as_view(), name="casefile-mode"),
     path("sager/<int:pk>/notater/ny/", views.NoteCreateView.as_view(), name="note-create"),
+    path("notater/<int:pk>/ret/", views.NoteCorrectView.as_view(), name="note-correct"),
+    path(
+        "sager/<int:pk>/ret-identitet/",
+        views.IdentityCorrectView.as_view(),
+        name="identity-correct",
+    ),
     path("notater/<int:pk>/del/", views.NoteShareView.as_view(), name="note-share"),
     path("moeder/", meeting_views.SessionListView.as_view(), name="sessions"),
     path("moeder/<int:pk>/", meeting_views.SessionDetailView.as_view(), name="session-detail"),

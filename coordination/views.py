@@ -17,7 +17,9 @@ from audit.models import AccessEvent
 from coordination import access_report, selectors, services
 from coordination.forms import (
     CaseFileOpenForm,
+    IdentityCorrectForm,
     ModeForm,
+    NoteCorrectForm,
     NoteForm,
     PersonGrantForm,
     RestrictionForm,
@@ -41,6 +43,7 @@ from forums.models import Membership
 from forums.selectors import forum_list_for, forums_managed_by
 from persons import selectors as person_selectors
 from persons import services as person_services
+from persons.corrections import IdentityChange, identity_correct
 from persons.models import Concern, FocusPerson, PersonGrant
 
 
@@ -380,3 +383,61 @@ class RestrictionCreateView(AccessReportView):
                 messages.success(request, _("Delen er tilbageholdt i indsigtsrapporten."))
                 return redirect("coordination:access-report", pk=pk)
         return self.page(request, pk, form, status=400)
+
+
+class NoteCorrectView(ProtectedView):
+    """Berigtigelse of one's own note: the new text and a reason; the old text is kept."""
+
+    template_name = "coordination/note_correct.html"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        note = selectors.note_get_for(user=request.user, pk=pk, action="correct")
+        form = NoteCorrectForm(initial={"body": note.body})
+        return render(request, self.template_name, {"note": note, "form": form})
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        note = selectors.note_get_for(user=request.user, pk=pk, action="correct")
+        form = NoteCorrectForm(request.POST)
+        if form.is_valid():
+            try:
+                services.note_correct(actor=acting_user(request), note_id=pk, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Notatet er rettet; den hidtidige tekst er gemt."))
+                return redirect("coordination:person-detail", pk=note.case_file.person_id)
+        return render(request, self.template_name, {"note": note, "form": form}, status=400)
+
+
+class IdentityCorrectView(ProtectedView):
+    """Berigtigelse of the identity the forum holds, by its chair or coordinator. Write-only:
+    the page never shows the identity (that is a reveal, with its own reason and record)."""
+
+    template_name = "coordination/identity_correct.html"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        case_file = selectors.casefile_get_for(user=request.user, pk=pk, action="change")
+        context = {"case_file": case_file, "form": IdentityCorrectForm()}
+        return render(request, self.template_name, context)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        case_file = selectors.casefile_get_for(user=request.user, pk=pk, action="change")
+        form = IdentityCorrectForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                identity_correct(
+                    actor=acting_user(request),
+                    case_file_id=pk,
+                    change=IdentityChange(
+                        name=data["name"], cpr=data["cpr"], address=data["address"]
+                    ),
+                    reason=data["reason"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Rettelsen er registreret."))
+                return redirect("coordination:person-detail", pk=case_file.person_id)
+        context = {"case_file": case_file, "form": form}
+        return render(request, self.template_name, context, status=400)

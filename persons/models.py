@@ -91,12 +91,18 @@ class FocusPerson(models.Model):
         """The forums through which ``user`` sees these persons: open case files on the user's
         forums, and the case file a per-person grant was given from (audit's forum of a read)."""
         pks = [person.pk for person in persons]
-        through_forums = CaseFile.objects.filter(
-            person_id__in=pks, closed_at__isnull=True, forum_id__in=member_forum_ids(user)
-        ).values("forum_id")
+        # No ordering in either part: SQLite refuses ORDER BY inside a UNION.
+        through_forums = (
+            CaseFile.objects.filter(
+                person_id__in=pks, closed_at__isnull=True, forum_id__in=member_forum_ids(user)
+            )
+            .order_by()
+            .values("forum_id")
+        )
         through_grants = (
             PersonGrant.objects.active()
             .filter(grantee_id=user.pk or 0, person_id__in=pks)
+            .order_by()
             .values("case_file__forum_id")
         )
         return list(through_forums.union(through_grants).values_list("forum_id", flat=True))
@@ -199,18 +205,17 @@ class CaseFile(EncryptedModel):
         verbose_name=_("åbnet af"),
     )
     closed_at = models.DateTimeField(_("lukket"), null=True, blank=True)
-    closed_reason = models.CharField(_("begrundelse for lukning"), max_length=500, blank=True)
+    # The reasons are encrypted under the case file's key: erased with it (issue 10).
+    closed_reason = EncryptedTextField(_("begrundelse for lukning"), key_path="data_key")
     discussion_mode = models.CharField(
         _("drøftelse"), max_length=16, choices=Mode.choices, default=Mode.ANONYMOUS
     )
-    named_reason = models.CharField(
-        _("begrundelse for drøftelse med navn"), max_length=1000, blank=True
-    )
+    named_reason = EncryptedTextField(_("begrundelse for drøftelse med navn"), key_path="data_key")
     consent = models.CharField(
         _("samtykke"), max_length=16, choices=Consent.choices, default=Consent.NOT_SOUGHT
     )
-    consent_refused_reason = models.CharField(
-        _("begrundelse trods afvist samtykke"), max_length=1000, blank=True
+    consent_refused_reason = EncryptedTextField(
+        _("begrundelse trods afvist samtykke"), key_path="data_key"
     )
     ksp_letter = models.CharField(
         _("KSP-litra"), max_length=1, choices=KspLetter.choices, blank=True
@@ -314,8 +319,8 @@ class Concern(EncryptedModel):
         Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("kilde")
     )
     # Why a chair or coordinator registered it on behalf of another agency ("" for its own).
-    source_reason = models.CharField(
-        _("begrundelse for anden kilde"), max_length=1000, blank=True, default=""
+    source_reason = EncryptedTextField(
+        _("begrundelse for anden kilde"), key_path="case_file.data_key"
     )
     categories = models.JSONField(_("kategorier"), default=list)
     description = EncryptedTextField(_("beskrivelse"), key_path="case_file.data_key")
@@ -353,13 +358,13 @@ class Concern(EncryptedModel):
         return [str(labels.get(code, code)) for code in self.categories]
 
 
-class IdentityReveal(models.Model):
+class IdentityReveal(EncryptedModel):
     """A user's time-limited view of a person's identity, given for a reason."""
 
     person = models.ForeignKey(FocusPerson, on_delete=models.CASCADE, related_name="reveals")
     case_file = models.ForeignKey(CaseFile, on_delete=models.CASCADE, related_name="reveals")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reason = models.CharField(_("begrundelse"), max_length=1000)
+    reason = EncryptedTextField(_("begrundelse"), key_path="case_file.data_key")
     created_at = models.DateTimeField(_("tidspunkt"), default=timezone.now)
     expires_at = models.DateTimeField(_("udløber"))
 
@@ -412,7 +417,7 @@ class PersonGrantQuerySet(models.QuerySet["PersonGrant"]):
         return self.active().filter(managed)
 
 
-class PersonGrant(models.Model):
+class PersonGrant(EncryptedModel):
     """Read access to one person for one named user outside the forum (a family's caseworker,
     a new school's teacher), given from a forum's open case file for a reason and a limited
     time. Guardian's ``view_focusperson`` row is the permission; this row holds its terms.
@@ -433,7 +438,7 @@ class PersonGrant(models.Model):
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    reason = models.CharField(_("begrundelse"), max_length=1000)
+    reason = EncryptedTextField(_("begrundelse"), key_path="case_file.data_key")
     created_at = models.DateTimeField(_("givet"), default=timezone.now)
     expires_at = models.DateTimeField(_("udløber"))
     revoked_at = models.DateTimeField(_("tilbagekaldt"), null=True, blank=True)
@@ -467,6 +472,44 @@ class PersonGrant(models.Model):
 
     def get_additional_data(self) -> dict[str, Any]:
         return {"person_id": self.person_id, "case_file_id": self.case_file_id}
+
+
+class IdentityCorrection(EncryptedModel):
+    """A correction (berigtigelse) of the identity a forum holds: the values before it and the
+    reason, encrypted under the case file's key (and deleted with the case file)."""
+
+    case_file = models.ForeignKey(
+        CaseFile, on_delete=models.CASCADE, related_name="identity_corrections"
+    )
+    old_name = EncryptedTextField(_("tidligere navn"), key_path="case_file.data_key", null=True)
+    old_cpr = EncryptedTextField(
+        _("tidligere CPR-nummer"), key_path="case_file.data_key", null=True
+    )
+    old_birth_date = EncryptedTextField(
+        _("tidligere fødselsdato"), key_path="case_file.data_key", null=True
+    )
+    old_address = EncryptedTextField(
+        _("tidligere adresse"), key_path="case_file.data_key", null=True
+    )
+    reason = EncryptedTextField(_("begrundelse"), key_path="case_file.data_key")
+    # Whether the person's shared record (and its CPR index) was corrected too: only when the
+    # corrector manages every open case file of the person (persons.corrections).
+    shared_corrected = models.BooleanField(_("fælles oplysninger rettet"), default=False)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    corrected_at = models.DateTimeField(_("rettet"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-corrected_at", "-pk"]
+        verbose_name = _("rettelse af identitet")
+        verbose_name_plural = _("rettelser af identitet")
+
+    def __str__(self) -> str:
+        return f"Rettelse af identitet i {self.case_file_id}"
+
+    def get_additional_data(self) -> dict[str, Any]:
+        return {"person_id": self.case_file.person_id, "case_file_id": self.case_file_id}
 
 
 class DeletedCaseFile(models.Model):

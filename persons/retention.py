@@ -26,7 +26,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -182,13 +182,29 @@ class RetentionRun:
 
 def _forget_changes(objects: dict[type[models.Model], list[Any]]) -> None:
     """Delete the change-log rows of the deleted objects: they hold field values (dates,
-    statuses, choices) of a person whose data is gone."""
-    match = Q(pk__in=[])
+    statuses, choices) of a person whose data is gone. The application's database role may
+    not delete change-log rows; on PostgreSQL the owner's function does it, and only for
+    objects that no longer exist (core migration 0004)."""
     for model, pks in objects.items():
-        if pks:
-            content_type = ContentType.objects.get_for_model(model)
-            match |= Q(content_type=content_type, object_pk__in=[str(pk) for pk in pks])
-    LogEntry.objects.filter(match).delete()
+        if not pks:
+            continue
+        content_type = ContentType.objects.get_for_model(model)
+        keys = [str(pk) for pk in pks]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT tvaers_changelog_forget(%s, %s)", [content_type.pk, keys])
+        else:
+            LogEntry.objects.filter(content_type=content_type, object_pk__in=keys).delete()
+
+
+def _reverse(
+    parents: models.QuerySet[Any, Any], name: str, field: str
+) -> models.QuerySet[Any, Any]:
+    """The rows of ``parents``' reverse relation ``name`` (whose foreign key is ``field``), by
+    name: persons does not import coordination, whose models hang off the case file."""
+    model: type[models.Model] = getattr(parents.model, name).rel.related_model
+    related: models.QuerySet[Any, Any] = model._default_manager.filter(**{f"{field}__in": parents})
+    return related
 
 
 def _ids(*querysets: models.QuerySet[Any, Any]) -> dict[type[models.Model], list[Any]]:
@@ -210,15 +226,11 @@ def _casefile_delete(*, actor: User | None, case_file: CaseFile, cause: str) -> 
         CaseFile: [case_file.pk],
         **_ids(case_file.concerns.all(), case_file.notes.all(), items),
         **_ids(case_file.grants.all(), case_file.reveals.all()),
-        **_ids(case_file.report_restrictions.all()),
+        **_ids(case_file.report_restrictions.all(), case_file.identity_corrections.all()),
+        **_ids(_reverse(case_file.notes.all(), "revisions", "note")),
         # Revisions and guests of the agenda items (reached through the items' reverse
         # relations by name: persons does not import coordination).
-        **_ids(
-            *(
-                getattr(items.model, name).rel.related_model.objects.filter(item__in=items)
-                for name in ("revisions", "guests")
-            )
-        ),
+        **_ids(*(_reverse(items, name, "item") for name in ("revisions", "guests"))),
     }
     if plan is not None:
         related |= _ids(type(plan).objects.filter(pk=plan.pk), plan.actions.all())

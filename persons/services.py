@@ -232,7 +232,7 @@ def _casefile_create(
         forum=forum,
         opened_by=actor,
         consent=consent,
-        consent_refused_reason=consent_refused_reason,
+        consent_refused_reason=consent_refused_reason or None,
         ksp_letter=ksp_letter,
         data_key=DataKey.create(),
     )
@@ -328,6 +328,7 @@ def casefile_disclosure_record(
         cooperation=basis.cooperation,
         necessity=necessity,
         data_categories=data_categories,
+        sealed_under=case_file.data_key,  # erased with the case file (issue 10)
     )
 
 
@@ -430,7 +431,7 @@ def concern_register(
     concern = Concern(
         case_file=case_file,
         source_agency=source_agency,
-        source_reason=source_reason,
+        source_reason=source_reason or None,
         categories=list(categories),
         description=description.strip(),
         created_by=actor,
@@ -538,7 +539,11 @@ def identity_reveal(
         expires_at=now + datetime.timedelta(minutes=settings.IDENTITY_REVEAL_MINUTES),
     )
     access_record(
-        actor=actor, action=AccessEvent.Action.REVEAL_IDENTITY, objects=[person], reason=reason
+        actor=actor,
+        action=AccessEvent.Action.REVEAL_IDENTITY,
+        objects=[person],
+        reason=reason,
+        sealed_under=case_file.data_key,  # erased with the case file (issue 10)
     )
     _notify_reveal(actor=actor, person=person, forum=case_file.forum)
     return reveal, case_file.known_identity()
@@ -698,6 +703,7 @@ def person_grant_create(
         cooperation=basis.cooperation,
         necessity=reason,
         data_categories=GRANT_DATA_CATEGORIES,
+        sealed_under=case_file.data_key,
     )
     Notification.objects.create(
         recipient=grantee,

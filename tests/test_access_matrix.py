@@ -85,6 +85,15 @@ class Case:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def seen_elsewhere(expected: Callable[[str], int], seeing: set[str]) -> Callable[[str], int]:
+    """``expected``, but 403 for ``seeing``: they see the object, it is not theirs to change."""
+
+    def answer(actor: str) -> int:
+        return 403 if actor in seeing else expected(actor)
+
+    return answer
+
+
 def ui(allowed: set[str], ok: int = 200, elsewhere: int = 404) -> Callable[[str], int]:
     def expected(actor: str) -> int:
         if actor == "anonymous":
@@ -365,6 +374,28 @@ MATRIX: dict[str, list[Case]] = {
             api=False,
         )
     ],
+    # Berigtigelse: the author corrects their own note; the rest of the author's agency sees it
+    # (403), everyone else does not (404).
+    "coordination:note-correct": [
+        Case(
+            method,
+            lambda w: reverse("coordination:note-correct", args=[w.agency_note.pk]),
+            seen_elsewhere(ui({"member"}, ok=ok), SCHOOL - {"member"}),
+            data=lambda w: {"body": "Rettet tekst om fraværet.", "reason": REASON},
+            api=False,
+        )
+        for method, ok in (("get", 200), ("post", 302))
+    ],
+    "coordination:identity-correct": [
+        Case(
+            method,
+            lambda w: reverse("coordination:identity-correct", args=[w.case_file.pk]),
+            seen_elsewhere(ui(MANAGERS, ok=ok), FORUM_MEMBERS - MANAGERS),
+            data=lambda w: {"address": "Rettevej 3, 2200 København N", "reason": REASON},
+            api=False,
+        )
+        for method, ok in (("get", 200), ("post", 302))
+    ],
     # --- meetings, plans, tasks -------------------------------------------------------------
     "coordination:sessions": [
         Case(
@@ -585,6 +616,9 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "coordination:art30-pdf": [
         Case("get", lambda w: reverse("coordination:art30-pdf"), dpo_page(), api=False)
+    ],
+    "coordination:retention-decisions": [
+        Case("get", lambda w: reverse("coordination:retention-decisions"), dpo_page(), api=False)
     ],
     "audit:spot-check-review": [
         Case(

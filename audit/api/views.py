@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from audit import selectors
 from audit.models import AccessEvent, Disclosure
+from audit.services import reason_shown
 from audit.verify import verify_all
 from core.pagination import StrictCursorPagination
 from core.params import int_param
@@ -33,6 +34,8 @@ class AuditCursorPagination(StrictCursorPagination):
 class AccessEventSerializer(serializers.ModelSerializer[AccessEvent]):
     actor_name = serializers.CharField(source="actor.full_name", default=None)
     object_type = serializers.CharField(source="content_type.model", default=None)
+    # Decrypted while the case file's key exists; "slettet" once it was deleted.
+    reason = serializers.SerializerMethodField()
 
     class Meta:
         model = AccessEvent
@@ -54,10 +57,14 @@ class AccessEventSerializer(serializers.ModelSerializer[AccessEvent]):
             "ip_address",
         ]
 
+    def get_reason(self, event: AccessEvent) -> str:
+        return reason_shown(event)
+
 
 class DisclosureSerializer(serializers.ModelSerializer[Disclosure]):
     legal_basis = serializers.SerializerMethodField()
     source_type = serializers.CharField(source="source_type.model")
+    necessity = serializers.SerializerMethodField()  # as AccessEventSerializer.reason
 
     class Meta:
         model = Disclosure
@@ -77,6 +84,9 @@ class DisclosureSerializer(serializers.ModelSerializer[Disclosure]):
             "necessity",
             "data_categories",
         ]
+
+    def get_necessity(self, row: Disclosure) -> str:
+        return reason_shown(row)
 
     def get_legal_basis(self, row: Disclosure) -> dict[str, str]:
         return {"paragraph": row.paragraph, "cooperation": row.cooperation}

@@ -21,12 +21,14 @@ from core.api import ProtectedViewSet, StrictSerializer
 from core.params import MAX_ID
 from core.permissions import get_object_for, record_access
 from forums.models import Forum
+from persons.api.fields import DecryptedTextField
 
 
 class AgendaItemSerializer(serializers.ModelSerializer[AgendaItem]):
     person = serializers.IntegerField(source="case_file.person_id", read_only=True)
     pseudonym = serializers.CharField(source="case_file.person.pseudonym", read_only=True)
     minutes = serializers.CharField(read_only=True)  # decrypted
+    necessity = DecryptedTextField()
     legal_basis = serializers.SerializerMethodField()
 
     class Meta:

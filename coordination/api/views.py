@@ -13,6 +13,7 @@ from audit.models import AccessEvent
 from coordination import selectors, services
 from coordination.models import Note
 from core.api import ProtectedViewSet, StrictSerializer
+from persons.api.fields import DecryptedTextField
 from persons.models import CaseFile
 
 
@@ -26,6 +27,7 @@ class LegalBasisSerializer(StrictSerializer):
 class NoteSerializer(serializers.ModelSerializer[Note]):
     body = serializers.CharField(read_only=True)  # the decrypted text, not the stored bytes
     author_name = serializers.CharField(source="author.full_name", read_only=True)
+    necessity = DecryptedTextField()
     legal_basis = serializers.SerializerMethodField()
 
     class Meta:

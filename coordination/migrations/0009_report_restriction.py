@@ -78,10 +78,15 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "begrænsninger af indsigt",
                 "constraints": [
                     models.UniqueConstraint(
+                        condition=models.Q(("object_id__isnull", False)),
                         fields=("case_file", "part", "object_id"),
                         name="report_restriction_once",
-                        nulls_distinct=False,
-                    )
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("object_id__isnull", True)),
+                        fields=("case_file", "part"),
+                        name="report_restriction_part_once",
+                    ),
                 ],
             },
         ),

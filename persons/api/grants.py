@@ -20,6 +20,7 @@ from audit.models import AccessEvent
 from core.api import ProtectedViewSet, StrictSerializer
 from core.permissions import get_object_for
 from persons import selectors, services
+from persons.api.fields import DecryptedTextField
 from persons.models import CaseFile, FocusPerson, PersonGrant
 
 
@@ -27,6 +28,7 @@ class PersonGrantSerializer(serializers.ModelSerializer[PersonGrant]):
     forum = serializers.IntegerField(source="case_file.forum_id", read_only=True)
     grantee_name = serializers.CharField(source="grantee.full_name", read_only=True)
     grantee_agency = serializers.CharField(source="grantee.agency.name", read_only=True)
+    reason = DecryptedTextField()
 
     class Meta:
         model = PersonGrant

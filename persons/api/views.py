@@ -16,6 +16,7 @@ from core.params import int_param
 from core.permissions import get_object_for
 from forums.models import Forum
 from persons import selectors, services
+from persons.api.fields import DecryptedTextField
 from persons.categories import category_choices
 from persons.models import CaseFile, Concern, FocusPerson
 
@@ -23,6 +24,9 @@ from persons.models import CaseFile, Concern, FocusPerson
 class CaseFileSerializer(serializers.ModelSerializer[CaseFile]):
     mode = serializers.CharField(source="discussion_mode")
     status = serializers.SerializerMethodField()
+    named_reason = DecryptedTextField()
+    consent_refused_reason = DecryptedTextField()
+    closed_reason = DecryptedTextField()
 
     class Meta:
         model = CaseFile

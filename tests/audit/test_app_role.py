@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.utils import ProgrammingError
@@ -23,6 +24,7 @@ from django.urls import reverse
 from audit.management.commands.grant_app_role import scram_verifier
 from audit.models import AccessEvent, SpotCheck
 from audit.services import access_record
+from persons.models import CaseFile
 
 ROOT = Path(__file__).resolve().parents[2]
 AUDIT_TABLES = [
@@ -227,3 +229,20 @@ def test_a_second_review_changes_nothing(spot_check, world, client):
 
     assert response.status_code == 302
     assert SpotCheck.objects.get().finding == "ok"
+
+
+def test_the_role_forgets_the_change_log_only_of_objects_that_are_gone(app_role, world):
+    """Retention deletes a deleted person's change-log rows through the owner's function; the
+    role cannot delete them itself, nor use the function on data that still exists."""
+    content_type = ContentType.objects.get_for_model(CaseFile).pk
+    alive = str(world.case_file.pk)
+    with connect_as(app_role) as db:
+        refused(db, "DELETE FROM auditlog_logentry")
+        message = refused(
+            db, f"SELECT tvaers_changelog_forget({content_type}, ARRAY['{alive}', '987654321'])"
+        )
+        assert "still exists" in message
+        gone = db.execute(
+            f"SELECT tvaers_changelog_forget({content_type}, ARRAY['987654321'])"
+        ).fetchone()
+        assert gone == (0,)

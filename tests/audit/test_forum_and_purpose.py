@@ -21,7 +21,9 @@ REASON = "Familiens sagsbehandler skal kende helhedsplanen for at koordinere."
 
 
 def newest(action: str) -> AccessEvent:
-    return AccessEvent.objects.filter(action=action).order_by("-seq").first()
+    event = AccessEvent.objects.filter(action=action).order_by("-seq").first()
+    assert event is not None, action
+    return event
 
 
 def test_person_page_records_the_members_forum_and_the_route(world, client):

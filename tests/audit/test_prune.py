@@ -23,7 +23,7 @@ import psycopg
 import pytest
 import time_machine
 from auditlog.models import LogEntry
-from axes.models import AccessFailureLog, AccessLog
+from axes.models import AccessFailureLog, AccessLog  # type: ignore[import-untyped]
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command

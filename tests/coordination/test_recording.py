@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from audit.models import Disclosure
+from audit.services import reason_text
 from coordination.meetings import agenda_add, session_create
 from coordination.models import AgendaItem, ForumSession, MinutesRevision
 from persons.models import CaseFile
@@ -111,7 +112,7 @@ def test_recording_writes_minutes_and_exactly_one_disclosure(world, client, item
     assert disclosure.person_pseudonym == world.person.pseudonym
     assert disclosure.source_type.model_class() is AgendaItem
     assert disclosure.source_id == item.pk
-    assert disclosure.necessity == NECESSITY
+    assert reason_text(disclosure) == NECESSITY  # sealed under the case file's key
     assert "referat" in disclosure.data_categories
     for value in (MINUTES, PERSON_NAME, PERSON_CPR):
         assert value not in str(disclosure.__dict__)

@@ -359,7 +359,7 @@ def test_bad_share_is_refused_and_changes_nothing(world, client, payload, field)
     note = Note.objects.get(pk=world.agency_note.pk)
     assert note.visibility == Note.Visibility.AGENCY
     assert note.shared_at is None
-    assert note.necessity == ""
+    assert note.necessity is None
     assert note.legal_paragraph == ""
 
 

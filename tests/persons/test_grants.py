@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Agency, User
 from audit.models import Disclosure
+from audit.services import reason_text
 from coordination.meetings import item_record
 from coordination.models import AgendaItem, ForumSession, Plan, PlanAction
 from coordination.plans import action_create, plan_save
@@ -378,7 +379,7 @@ def test_grant_is_a_disclosure_with_the_derived_basis(setup):
     assert disclosure.to_agency_ids == [setup.caseworker.agency_id]
     assert disclosure.forum_id == world.forum.pk
     assert disclosure.person_pseudonym == world.person.pseudonym
-    assert disclosure.necessity == REASON
+    assert reason_text(disclosure) == REASON  # sealed under the case file's key
     assert disclosure.data_categories == ["helhedsplan", "person"]
 
 

@@ -485,3 +485,30 @@ def test_delete_now_from_the_page_needs_confirmation(world, client):
     response = client.post(url, {"cause": "request", "confirm": "on"})
     assert response.status_code == 302
     assert not FocusPerson.objects.filter(pk=world.person.pk).exists()
+
+
+def test_the_dpo_reads_extensions_with_their_reasons_and_the_deletions(world, client):
+    retention.casefile_extend(
+        actor=world.coordinator, case_file_id=world.case_file.pk, reason=REASON
+    )
+    retention.casefile_delete_now(
+        actor=world.outsider,
+        case_file_id=world.other_case_file.pk,
+        cause=DeletedCaseFile.Cause.ERROR,
+    )
+    client.force_login(world.dpo)
+
+    page = client.get(reverse("coordination:retention-decisions"))
+
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert REASON in body
+    assert world.person.pseudonym in body
+    assert world.other_person.pseudonym in body
+    assert "Registreret ved en fejl" in body
+    for secret in (PERSON_NAME, PERSON_CPR, FORUM_NOTE_TEXT):
+        assert secret not in body
+    read = AccessEvent.objects.filter(actor=world.dpo, action=AccessEvent.Action.VIEW_CASE_FILE)
+    assert read.get().person_ids == [world.person.pk]
+    client.force_login(world.coordinator)
+    assert client.get(reverse("coordination:retention-decisions")).status_code == 403

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from audit.models import AccessEvent
+from audit.services import reason_text
 from core.models import Notification
 from forums.models import Forum, ForumKind, Membership
 from persons.models import CaseFile, FocusPerson, Identity
@@ -131,7 +132,7 @@ def test_turning_named_needs_a_reason(world, client, reason):
     assert "reason" in body["errors"], body
     world.case_file.refresh_from_db()
     assert world.case_file.discussion_mode == CaseFile.Mode.ANONYMOUS
-    assert world.case_file.named_reason == ""
+    assert world.case_file.named_reason is None
 
 
 def test_turning_named_with_a_reason(world, client):
@@ -313,7 +314,7 @@ def test_reveal_returns_identity_audits_and_notifies(world, client):
     event = events.get()
     assert event.person_ids == [world.person.pk]
     assert event.person_pseudonyms == [world.person.pseudonym]
-    assert event.reason == REVEAL_REASON
+    assert reason_text(event) == REVEAL_REASON  # sealed under the case file's key
     assert event.actor_agency_id == world.school.pk
 
     new = Notification.objects.exclude(pk__in=notified_before).filter(kind="identity_revealed")

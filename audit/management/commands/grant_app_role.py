@@ -35,6 +35,7 @@ from django.db import connection, transaction
 # Audit records without an append-only trigger: append-only through privileges alone.
 APPEND_ONLY_BY_PRIVILEGE = ("audit_pseudonymalias", "auditlog_logentry")
 CHAIN_HEAD = "audit_chainhead"
+FORGET_FUNCTION = "tvaers_changelog_forget(integer, text[])"
 PRUNE_FUNCTIONS = ("tvaers_audit_prune(text, bigint)", "tvaers_changelog_prune(timestamptz)")
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 SCRAM_ITERATIONS = 4096
@@ -151,6 +152,8 @@ class Command(BaseCommand):
             # The sanctioned pruning path (audit/0009, docs/audit-retention.md): the role may
             # call the owner's functions, which prune only what has expired behind a signed
             # cut; the period they enforce is pinned from the settings on every run.
+            # Retention's deletion of the change log of deleted objects (core 0004).
+            f"GRANT EXECUTE ON FUNCTION {where}.{FORGET_FUNCTION} TO {who}",
             *(
                 statement
                 for function in PRUNE_FUNCTIONS
