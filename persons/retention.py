@@ -130,6 +130,15 @@ def due_list(*, user: User, at: datetime.datetime | None = None) -> list[DueCase
     return sorted(rows, key=lambda row: (row.due_at, row.case_file.pk))
 
 
+def due_row(*, user: User, case_file_id: Any) -> DueCaseFile:
+    """One case file of the user's managed forums, due or not, for extending or deleting it
+    now (404 as for one that does not exist)."""
+    case_file = get_object_for(
+        user, CaseFile.objects.select_related("forum", "person"), case_file_id, "retention"
+    )
+    return DueCaseFile(case_file, due_at(case_file), case_file.retention_extended_at is None)
+
+
 @transaction.atomic
 def casefile_extend(*, actor: User, case_file_id: Any, reason: str) -> CaseFile:
     """Hold a case file back once, for RETENTION_EXTENSION_DAYS past its due date, for a

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Agency, acting_user
 from audit.models import AccessEvent
 from core.forms import add_service_errors
+from core.params import bad_request, int_param
 from core.permissions import ProtectedView, is_police, record_access
 from forums import selectors as forum_selectors
 from forums.models import ForumKind
@@ -118,6 +119,13 @@ class RetentionListView(ProtectedView):
         status: int = 200,
     ) -> HttpResponse:
         rows = retention.due_list(user=acting_user(request))
+        # ?sag=<id>: one case file chosen from the person's page, due or not, to delete now.
+        try:
+            chosen = int_param(request.GET.get("sag"), "sag")
+        except ValidationError as error:
+            return bad_request(error)
+        if chosen is not None and chosen not in {row.case_file.pk for row in rows}:
+            rows.insert(0, retention.due_row(user=acting_user(request), case_file_id=chosen))
         record_access(
             request.user, [row.case_file for row in rows], AccessEvent.Action.VIEW_CASE_FILE
         )

@@ -36,6 +36,7 @@ from persons.models import (
     PersonGrant,
 )
 from persons.services import casefile_update, person_grant_create
+from tests.core.test_pg_dump import _pg_dump
 from tests.factories import UserFactory
 from tests.world import (
     AGENCY_NOTE_TEXT,
@@ -512,3 +513,53 @@ def test_the_dpo_reads_extensions_with_their_reasons_and_the_deletions(world, cl
     assert read.get().person_ids == [world.person.pk]
     client.force_login(world.coordinator)
     assert client.get(reverse("coordination:retention-decisions")).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_the_sweep_pg_dump_holds_nothing_of_the_person(world):
+    """The whole database as a backup would see it: no plaintext and no ciphertext of the
+    deleted person's identity, notes, minutes, plan or reasons; the other person is still there
+    (encrypted)."""
+    populate(world, restriction=True)
+    sealed = ciphertexts(world)
+    casefile_update(actor=world.coordinator, case_file=world.case_file, closed_reason="Afsluttet")
+
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=31), tick=False):
+        assert retention.apply_retention().deleted_persons == 1
+
+    dump = _pg_dump()
+    assert "COPY public.persons_identity" in dump
+    assert world.other_person.pseudonym in dump  # the dump is real and holds the other person
+    secrets = (
+        PERSON_NAME,
+        PERSON_CPR,
+        f"{PERSON_CPR[:6]}-{PERSON_CPR[6:]}",
+        AGENCY_NOTE_TEXT,
+        FORUM_NOTE_TEXT,
+        MINUTES,
+        GOALS,
+        ACTION_TEXT,
+        REVEAL_REASON,
+        GRANT_REASON,
+        "Afsluttet",
+    )
+    for secret in secrets:
+        assert secret.lower() not in dump.lower(), secret
+        assert secret.encode().hex() not in dump, secret
+    for ciphertext in sealed:
+        assert ciphertext.hex() not in dump
+
+
+def test_a_case_file_not_yet_due_can_be_chosen_for_deletion_now(world, client):
+    client.force_login(world.coordinator)
+    url = reverse("persons:retention")
+    assert world.person.pseudonym not in client.get(url).content.decode()  # not due
+
+    chosen = client.get(url, {"sag": world.case_file.pk})
+
+    assert chosen.status_code == 200
+    assert world.person.pseudonym in chosen.content.decode()
+    assert client.get(url, {"sag": "x"}).status_code == 400
+    assert client.get(url, {"sag": world.other_case_file.pk}).status_code == 404
+    client.force_login(world.outsider)
+    assert client.get(url, {"sag": world.case_file.pk}).status_code == 404
