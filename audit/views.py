@@ -20,7 +20,7 @@ from accounts.models import Agency, User, acting_user
 from audit import selectors
 from audit.forms import AccessFilterForm, SpotCheckForm
 from audit.models import AccessEvent, Checkpoint, SpotCheck
-from audit.services import reason_shown
+from audit.services import reason_shown, reasons_shown
 from audit.verify import verify_all
 from core import crypto
 from core.params import bad_request, int_param
@@ -56,7 +56,11 @@ def _page(request: HttpRequest, queryset: Any) -> Any:
     # No count(*) over the audit table: the paginator only asks for one page more.
     number_int = int_param(request.GET.get("side"), "side", maximum=MAX_PAGE) or 1
     rows = list(queryset[(number_int - 1) * PAGE_SIZE : number_int * PAGE_SIZE + 1])
-    return {"rows": rows[:PAGE_SIZE], "number": number_int, "has_next": len(rows) > PAGE_SIZE}
+    return {
+        "rows": reasons_shown(rows[:PAGE_SIZE]),
+        "number": number_int,
+        "has_next": len(rows) > PAGE_SIZE,
+    }
 
 
 class DashboardView(DPOView):
@@ -163,8 +167,12 @@ class PersonHistoryView(DPOView):
         context = {
             "pseudonym": pseudonym.upper(),
             "person_id": person_id,
-            "accesses": selectors.access_events(scope=self.scope, person=pseudonym)[:200],
-            "disclosures": selectors.disclosures(scope=self.scope, person=pseudonym)[:200],
+            "accesses": reasons_shown(
+                list(selectors.access_events(scope=self.scope, person=pseudonym)[:200])
+            ),
+            "disclosures": reasons_shown(
+                list(selectors.disclosures(scope=self.scope, person=pseudonym)[:200])
+            ),
             "changes": selectors.person_changes(person_id, scope=self.scope)[:200],
         }
         return render(request, "audit/person_history.html", context)
@@ -177,7 +185,9 @@ class UserHistoryView(DPOView):
             raise Http404
         context = {
             "subject": subject,
-            "accesses": selectors.access_events(scope=self.scope, user=subject.pk)[:200],
+            "accesses": reasons_shown(
+                list(selectors.access_events(scope=self.scope, user=subject.pk)[:200])
+            ),
             "changes": selectors.user_changes(subject.pk)[:200],
         }
         return render(request, "audit/user_history.html", context)
@@ -215,11 +225,15 @@ class SpotCheckView(DPOView):
     def get(self, request: HttpRequest) -> HttpResponse:
         form = self.filter_form(request)
         filters = form.filters()
-        sample = selectors.spot_check_sample(
-            scope=self.scope,
-            date_from=filters["date_from"],
-            date_to=filters["date_to"],
-            seed=request.GET.get("udtraek", ""),
+        sample = reasons_shown(
+            list(
+                selectors.spot_check_sample(
+                    scope=self.scope,
+                    date_from=filters["date_from"],
+                    date_to=filters["date_to"],
+                    seed=request.GET.get("udtraek", ""),
+                )
+            )
         )
         return render(
             request,

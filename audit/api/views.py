@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from audit import selectors
 from audit.models import AccessEvent, Disclosure
-from audit.services import reason_shown
+from audit.services import reason_shown, reasons_shown
 from audit.verify import verify_all
 from core.pagination import StrictCursorPagination
 from core.params import int_param
@@ -111,6 +111,12 @@ class AuditListView(generics.ListAPIView[Any]):
 
     permission_classes = [permissions.IsAuthenticated, IsDPO]
     pagination_class = AuditCursorPagination
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        # A page's sealed reasons decrypted with one query for their keys, not one per row.
+        if args and isinstance(args[0], list):
+            reasons_shown(args[0])
+        return super().get_serializer(*args, **kwargs)
 
     def scope(self) -> selectors.Scope:
         return selectors.scope_of(self.request.user)

@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,7 +18,13 @@ from audit.verify import verify_all
 from coordination.services import note_share
 from persons import retention
 from persons.models import DeletedCaseFile
-from persons.services import casefile_update, identity_reveal, person_grant_create
+from persons.services import (
+    IdentityInput,
+    casefile_update,
+    concern_register,
+    identity_reveal,
+    person_grant_create,
+)
 from tests.factories import UserFactory
 from tests.world import World
 
@@ -133,3 +140,33 @@ def test_the_dpo_api_and_csv_give_the_reason(sealed, client):
     csv = client.get(reverse("audit:access-list"), {"format": "csv"})
     assert csv.status_code == 200
     assert REVEAL in b"".join(csv.streaming_content).decode()
+
+
+def _sealed_disclosures(world: World, count: int) -> None:
+    """``count`` concerns on new persons of the world's forum: each writes a disclosure whose
+    necessity is sealed under its own case file's key."""
+    for n in range(count):
+        concern_register(
+            actor=world.school_member,
+            forum=world.forum,
+            identity=IdentityInput(name=f"Person Nummer{n}", birth_date=datetime.date(2012, 5, 1)),
+            categories=["skolefravaer"],
+            description=f"Bekymring {n}",
+            source_agency=world.school,
+            necessity=f"Nødvendigt for forebyggelsen i sag nummer {n}, fordi skolen skal vide det.",
+        )
+
+
+@pytest.mark.parametrize(
+    "route", ["audit:access-list", "api:audit-disclosures", "api:audit-access-events"]
+)
+def test_a_page_of_sealed_reasons_costs_the_same_queries_for_more_keys(world, client, route):
+    """One query for the data keys of a page, not one per row (rule 8)."""
+    client.force_login(world.dpo)
+    _sealed_disclosures(world, 2)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse(route)).status_code == 200
+    _sealed_disclosures(world, 6)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(reverse(route)).status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
