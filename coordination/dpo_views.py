@@ -12,7 +12,7 @@ from audit.services import access_record
 from audit.views import DPOView
 from coordination import art30
 from core.pdf import render_pdf
-from persons.models import CaseFile, DeletedCaseFile
+from persons import selectors as person_selectors
 
 
 class Art30View(DPOView):
@@ -43,15 +43,8 @@ class RetentionDecisionsView(DPOView):
     the forums of the DPO's municipalities, newest first. Reading the reasons is recorded."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        extended = CaseFile.objects.filter(retention_extended_at__isnull=False)
-        deleted = DeletedCaseFile.objects.all()
-        if self.scope.municipality_ids is not None:
-            extended = extended.filter(forum__municipality_id__in=self.scope.municipality_ids)
-            deleted = deleted.filter(forum__municipality_id__in=self.scope.municipality_ids)
-        extensions = list(
-            extended.select_related(
-                "forum", "person", "data_key", "retention_extended_by"
-            ).order_by("-retention_extended_at")[:RETENTION_ROWS]
+        extensions, deletions = person_selectors.retention_decisions(
+            municipality_ids=self.scope.municipality_ids, limit=RETENTION_ROWS
         )
         if extensions:
             access_record(
@@ -62,11 +55,7 @@ class RetentionDecisionsView(DPOView):
             )
         context = {
             "extensions": extensions,
-            "deletions": list(
-                deleted.select_related("forum", "deleted_by").order_by("-deleted_at")[
-                    :RETENTION_ROWS
-                ]
-            ),
+            "deletions": deletions,
             "limit": RETENTION_ROWS,
         }
         return render(request, "audit/retention_decisions.html", context)

@@ -23,6 +23,7 @@ from persons.models import (
     PSEUDONYM_ALPHABET,
     CaseFile,
     Concern,
+    DeletedCaseFile,
     FocusPerson,
     IdentityReveal,
 )
@@ -157,3 +158,21 @@ def active_reveal(*, user: AnyUser, person: FocusPerson) -> IdentityReveal | Non
 
 def may_reveal(*, user: AnyUser, person: FocusPerson) -> bool:
     return visible_to(user, FocusPerson.objects.filter(pk=person.pk), "reveal").exists()
+
+
+def retention_decisions(
+    *, municipality_ids: frozenset[int] | None, limit: int
+) -> tuple[list[CaseFile], list[DeletedCaseFile]]:
+    """For the DPO (who sees no content, but must judge retention decisions): the extended
+    case files, with their reasons, and the tombstones of deleted ones, on the forums of the
+    given municipalities (None: all), newest first. The caller checked the DPO role."""
+    extended = CaseFile.objects.filter(retention_extended_at__isnull=False)
+    deleted = DeletedCaseFile.objects.all()
+    if municipality_ids is not None:
+        extended = extended.filter(forum__municipality_id__in=municipality_ids)
+        deleted = deleted.filter(forum__municipality_id__in=municipality_ids)
+    extensions = extended.select_related("forum", "person", "data_key", "retention_extended_by")
+    return (
+        list(extensions.order_by("-retention_extended_at")[:limit]),
+        list(deleted.select_related("forum", "deleted_by").order_by("-deleted_at")[:limit]),
+    )
