@@ -190,6 +190,18 @@ def _sealed_aad(record: ChainedRecord) -> bytes:
     return f"tvaers:audit:{record.CHAIN}:{record.seq}:{key_id}:reason".encode()
 
 
+def _unwrapped_keys(ids: set[Any]) -> dict[Any, bytes | None]:
+    """The data keys of sealed reasons, unwrapped, in one query; None for a key destroyed or
+    deleted with its case file."""
+    keys: dict[Any, bytes | None] = dict.fromkeys(ids)
+    for data_key in DataKey.objects.filter(pk__in=ids):
+        try:
+            keys[data_key.pk] = data_key.plaintext_key()
+        except crypto.DataKeyDestroyed:
+            keys[data_key.pk] = None
+    return keys
+
+
 def reason_text(
     record: AccessEvent | Disclosure, keys: dict[Any, bytes | None] | None = None
 ) -> str | None:
@@ -204,11 +216,7 @@ def reason_text(
         return None
     keys = {} if keys is None else keys
     if record.data_key_id not in keys:
-        data_key = DataKey.objects.filter(pk=record.data_key_id).first()
-        try:
-            keys[record.data_key_id] = None if data_key is None else data_key.plaintext_key()
-        except crypto.DataKeyDestroyed:
-            keys[record.data_key_id] = None
+        keys.update(_unwrapped_keys({record.data_key_id}))
     key = keys[record.data_key_id]
     if key is None:
         return None
@@ -233,13 +241,9 @@ AuditRow = TypeVar("AuditRow", AccessEvent, Disclosure)
 def reasons_shown(records: Sequence[AuditRow]) -> Sequence[AuditRow]:
     """Decrypt the reasons of one page of rows with one query for all their data keys (not one
     per row), and keep each on its row for ``reason_shown``. Returns ``records``."""
-    ids = {r.data_key_id for r in records if r.sealed_reason is not None and r.data_key_id}
-    keys: dict[Any, bytes | None] = dict.fromkeys(ids)
-    for data_key in DataKey.objects.filter(pk__in=ids):
-        try:
-            keys[data_key.pk] = data_key.plaintext_key()
-        except crypto.DataKeyDestroyed:
-            keys[data_key.pk] = None
+    keys = _unwrapped_keys(
+        {r.data_key_id for r in records if r.sealed_reason is not None and r.data_key_id}
+    )
     for record in records:
         setattr(record, REASON_SHOWN_ATTR, reason_shown(record, keys))
     return records

@@ -12,6 +12,7 @@ withheld. Producing the report is an ACCESS_REPORT access event.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,76 +143,28 @@ def access_report(*, actor: User, person_id: Any) -> AccessReport:
         )
         for cf in case_files
     }
-    for concern in (
-        Concern.objects.filter(case_file__in=case_files)
-        .select_related("source_agency", "case_file__data_key")
-        .order_by("created_at")
-    ):
+    concerns = Concern.objects.filter(case_file__in=case_files).select_related(
+        "source_agency", "case_file__data_key"
+    )
+    for concern in concerns.order_by("created_at"):
         section = sections[concern.case_file_id]
-        withheld = _restricted(section.restrictions, WITHHELD.CONCERN, concern.pk)
-        section.concerns.append(
-            Item(
-                "concern",
-                concern.pk,
-                concern.created_at,
-                ()
-                if withheld
-                else (
-                    (str(_("Kilde")), concern.source_agency.name),
-                    (str(_("Kategorier")), ", ".join(concern.categories)),
-                    (str(_("Beskrivelse")), concern.description),
-                ),
-                withheld,
-            )
-        )
-    for note in (
-        Note.objects.filter(case_file__in=case_files)
-        .select_related("agency", "case_file__data_key")
-        .order_by("created_at")
-    ):
+        _add(section, section.concerns, WITHHELD.CONCERN, concern, concern.created_at)
+    notes = Note.objects.filter(case_file__in=case_files).select_related(
+        "agency", "case_file__data_key"
+    )
+    for note in notes.order_by("created_at"):
         section = sections[note.case_file_id]
-        withheld = _restricted(section.restrictions, WITHHELD.NOTE, note.pk)
-        section.notes.append(
-            Item(
-                "note",
-                note.pk,
-                note.created_at,
-                ()
-                if withheld
-                else ((str(_("Myndighed")), note.agency.name), (str(_("Tekst")), note.body)),
-                withheld,
-            )
-        )
-    for item in (
-        AgendaItem.objects.filter(case_file__in=case_files, recorded_at__isnull=False)
-        .select_related("session__forum", "case_file__data_key")
-        .order_by("session__starts_at")
-    ):
+        _add(section, section.notes, WITHHELD.NOTE, note, note.created_at)
+    items = AgendaItem.objects.filter(
+        case_file__in=case_files, recorded_at__isnull=False
+    ).select_related("session__forum", "case_file__data_key")
+    for item in items.order_by("session__starts_at"):
         section = sections[item.case_file_id]
-        withheld = _restricted(section.restrictions, WITHHELD.MINUTES, item.pk)
-        section.minutes.append(
-            Item(
-                "minutes",
-                item.pk,
-                item.session.starts_at,
-                () if withheld else ((str(_("Referat")), item.minutes),),
-                withheld,
-            )
-        )
+        _add(section, section.minutes, WITHHELD.MINUTES, item, item.session.starts_at)
     plans = Plan.objects.filter(case_file__in=case_files).select_related("case_file__data_key")
     for plan in plans.prefetch_related("actions__responsible_agency"):
         section = sections[plan.case_file_id]
-        withheld = _restricted(section.restrictions, WITHHELD.PLAN, plan.pk)
-        lines: list[tuple[str, str]] = [(str(_("Mål")), plan.goals)]
-        for action in plan.actions.all():
-            lines.append(
-                (
-                    str(_("Handling")),
-                    f"{action.description} ({action.responsible_agency.name}, "
-                    f"{_('frist')} {action.due_date:%d.%m.%Y}, {action.get_status_display()})",
-                )
-            )
-        section.plan.append(Item("plan", plan.pk, None, () if withheld else tuple(lines), withheld))
+        _add(section, section.plan, WITHHELD.PLAN, plan, None)
     _add_disclosures(sections, person.pk, by_id)
     _add_lookups(sections, person.pk, by_id)
     access_record(actor=actor, action=AccessEvent.Action.ACCESS_REPORT, objects=[person])
@@ -223,6 +176,57 @@ def access_report(*, actor: User, person_id: Any) -> AccessReport:
         made_at=timezone.now(),
         made_by_agency=actor.agency.name if actor.agency else "",
     )
+
+
+Lines = tuple[tuple[str, str], ...]
+
+
+def _concern_lines(concern: Concern) -> Lines:
+    return (
+        (str(_("Kilde")), concern.source_agency.name),
+        (str(_("Kategorier")), ", ".join(concern.categories)),
+        (str(_("Beskrivelse")), concern.description),
+    )
+
+
+def _note_lines(note: Note) -> Lines:
+    return ((str(_("Myndighed")), note.agency.name), (str(_("Tekst")), note.body))
+
+
+def _minutes_lines(item: AgendaItem) -> Lines:
+    return ((str(_("Referat")), item.minutes),)
+
+
+def _plan_lines(plan: Plan) -> Lines:
+    actions = (
+        (
+            str(_("Handling")),
+            f"{action.description} ({action.responsible_agency.name}, "
+            f"{_('frist')} {action.due_date:%d.%m.%Y}, {action.get_status_display()})",
+        )
+        for action in plan.actions.all()
+    )
+    return ((str(_("Mål")), plan.goals), *actions)
+
+
+LINES: dict[str, Callable[[Any], Lines]] = {
+    WITHHELD.CONCERN: _concern_lines,
+    WITHHELD.NOTE: _note_lines,
+    WITHHELD.MINUTES: _minutes_lines,
+    WITHHELD.PLAN: _plan_lines,
+}
+
+
+def _add(
+    section: CaseFileSection,
+    items: list[Item],
+    part: str,
+    record: Concern | Note | AgendaItem | Plan,
+    when: datetime.datetime | datetime.date | None,
+) -> None:
+    """One record of the report, or its place marked withheld (its content not decrypted)."""
+    withheld = _restricted(section.restrictions, part, record.pk)
+    items.append(Item(part, record.pk, when, () if withheld else LINES[part](record), withheld))
 
 
 def _agency_names(ids: set[int]) -> dict[int, str]:

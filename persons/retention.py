@@ -301,15 +301,16 @@ def _person_delete(person: FocusPerson) -> None:
 
 def _delete_for_person(
     *, actor: User | None, person_id: int, case_file_ids: list[int], causes: dict[int, str]
-) -> list[DeletedCaseFile]:
-    """One person's due case files, and the person if none is left, in one transaction.
-    Rows another run holds are skipped (it deletes them)."""
+) -> tuple[list[DeletedCaseFile], bool]:
+    """One person's due case files, and the person if none is left, in one transaction: the
+    tombstones, and whether the person went. Rows another run holds are skipped (it deletes
+    them)."""
     with transaction.atomic():
         person = (
             FocusPerson.objects.select_for_update(skip_locked=True).filter(pk=person_id).first()
         )
         if person is None:
-            return []
+            return [], False
         case_files = list(
             CaseFile.objects.select_for_update(of=("self",))
             .filter(pk__in=case_file_ids, person=person)
@@ -329,7 +330,8 @@ def _delete_for_person(
             )
             for tombstone in tombstones:
                 tombstone.person_deleted = True
-        return tombstones
+            return tombstones, True
+        return tombstones, False
 
 
 def apply_retention(*, at: datetime.datetime | None = None, dry_run: bool = False) -> RetentionRun:
@@ -356,13 +358,12 @@ def apply_retention(*, at: datetime.datetime | None = None, dry_run: bool = Fals
     for person_id in orphans:
         by_person.setdefault(person_id, [])
     for person_id, case_file_ids in sorted(by_person.items()):
-        tombstones = _delete_for_person(
+        tombstones, person_deleted = _delete_for_person(
             actor=None, person_id=person_id, case_file_ids=case_file_ids, causes=causes
         )
         run.tombstones += tombstones
         run.deleted_case_files += len(tombstones)
-        if not FocusPerson.objects.filter(pk=person_id).exists():
-            run.deleted_persons += 1
+        run.deleted_persons += person_deleted
     return run
 
 
@@ -373,7 +374,7 @@ def casefile_delete_now(*, actor: User, case_file_id: Any, cause: str) -> Delete
     if cause not in ON_REQUEST_CAUSES:
         raise ValidationError({"cause": [_("Vælg hvorfor sagen slettes.")]})
     case_file = get_object_for(actor, CaseFile.objects.all(), case_file_id, "retention")
-    tombstones = _delete_for_person(
+    tombstones, _person_deleted = _delete_for_person(
         actor=actor,
         person_id=case_file.person_id,
         case_file_ids=[case_file.pk],
