@@ -104,6 +104,16 @@ class ForumSession(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # Who leads this meeting and approves its minutes (issue 11); set to the forum's chair when
+    # the session is planned, changeable by the coordinator while it is open.
+    chair = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("mødeleder"),
+    )
     approved_at = models.DateTimeField(_("godkendt"), null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True

@@ -62,6 +62,9 @@ class FocusPerson(models.Model):
 
     pseudonym = models.CharField(_("pseudonym"), max_length=32, unique=True, editable=False)
     birth_year = models.PositiveSmallIntegerField(_("fødselsår"))
+    # The month as well (never the day): the 18th birthday flag on SSP case files needs it,
+    # and a start page must not decrypt every identity to find who turns 18 (decision 0017).
+    birth_month = models.PositiveSmallIntegerField(_("fødselsmåned"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )
@@ -255,6 +258,20 @@ class CaseFile(EncryptedModel):
     retention_extension_reason = EncryptedTextField(
         _("begrundelse for forlængelse"), key_path="data_key", null=True
     )
+    # The chair's override of the forum's age band, with a reason (issue 11): a mismatch warns
+    # and is recorded instead of refused.
+    age_override_reason = EncryptedTextField(
+        _("begrundelse for afvigelse fra aldersgrænse"), key_path="data_key", null=True
+    )
+    age_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("aldersafvigelse godkendt af"),
+    )
+    age_override_at = models.DateTimeField(_("aldersafvigelse godkendt"), null=True, blank=True)
 
     objects = CaseFileQuerySet.as_manager()
 
@@ -313,6 +330,7 @@ class Concern(EncryptedModel):
         PENDING = "pending", _("Afventer")
         BRING_TO_FORUM = "bring_to_forum", _("Drøftes i forum")
         NO_ACTION = "no_action", _("Ingen videre handling")
+        PASSED_ON = "passed_on", _("Sendt videre til andet forum")
 
     case_file = models.ForeignKey(CaseFile, on_delete=models.CASCADE, related_name="concerns")
     source_agency = models.ForeignKey(
@@ -326,6 +344,27 @@ class Concern(EncryptedModel):
     description = EncryptedTextField(_("beskrivelse"), key_path="case_file.data_key")
     decision = models.CharField(
         _("beslutning"), max_length=16, choices=Decision.choices, default=Decision.PENDING
+    )
+    decision_reason = EncryptedTextField(
+        _("begrundelse for beslutning"), key_path="case_file.data_key", null=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("besluttet af"),
+    )
+    decided_at = models.DateTimeField(_("besluttet"), null=True, blank=True)
+    # A concern passed on to another forum of the same municipality: the copy registered there.
+    passed_to = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("sendt videre til"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -552,3 +591,82 @@ class DeletedCaseFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pseudonym} slettet {self.deleted_at:%Y-%m-%d}"
+
+
+class CaseFileTransfer(EncryptedModel):
+    """A recorded decision that moves a person from one forum to another (issue 11): at 18, from
+    SSP to SSP+ or PSP. Links the two case files; the reason is erased with the new one."""
+
+    class Kind(models.TextChoices):
+        ADULT = "adult", _("Overgang ved 18 år")
+
+    from_case_file = models.ForeignKey(
+        CaseFile,
+        on_delete=models.SET_NULL,
+        related_name="transfers_out",
+        null=True,
+        blank=True,
+        verbose_name=_("fra sag"),
+    )
+    to_case_file = models.OneToOneField(
+        CaseFile, on_delete=models.CASCADE, related_name="transfer_in", verbose_name=_("til sag")
+    )
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices, default=Kind.ADULT)
+    reason = EncryptedTextField(_("begrundelse"), key_path="to_case_file.data_key")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("besluttet"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-decided_at"]
+        verbose_name = _("overgang")
+        verbose_name_plural = _("overgange")
+
+    def __str__(self) -> str:
+        return f"Overgang {self.pk}"
+
+    def get_additional_data(self) -> dict[str, Any]:
+        return {
+            "from_case_file_id": self.from_case_file_id,
+            "to_case_file_id": self.to_case_file_id,
+        }
+
+
+class ConsentRecord(EncryptedModel):
+    """Who gave or refused consent on a case file, and when (issue 11). Every change is a new
+    row; the case file's ``consent`` holds the latest decision."""
+
+    class GivenBy(models.TextChoices):
+        YOUNG_PERSON = "young_person", _("Den unge")
+        CUSTODY_HOLDER = "custody_holder", _("Forældremyndighedsindehaver")
+        PERSON = "person", _("Personen selv")
+
+    class Decision(models.TextChoices):
+        OBTAINED = "obtained", _("Givet")
+        REFUSED = "refused", _("Afvist")
+        WITHDRAWN = "withdrawn", _("Trukket tilbage")
+
+    case_file = models.ForeignKey(
+        CaseFile, on_delete=models.CASCADE, related_name="consent_records", verbose_name=_("sag")
+    )
+    given_by = models.CharField(_("givet af"), max_length=16, choices=GivenBy.choices)
+    decision = models.CharField(_("samtykke"), max_length=16, choices=Decision.choices)
+    given_on = models.DateField(_("dato"))
+    note = EncryptedTextField(_("bemærkning"), key_path="case_file.data_key", null=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("registreret"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-given_on", "-recorded_at"]
+        verbose_name = _("samtykke")
+        verbose_name_plural = _("samtykker")
+        indexes = [models.Index(fields=["case_file", "-given_on"], name="consent_case_file_idx")]
+
+    def __str__(self) -> str:
+        return f"Samtykke {self.pk}"
+
+    def get_additional_data(self) -> dict[str, Any]:
+        return {"case_file_id": self.case_file_id}

@@ -37,7 +37,13 @@ from audit.services import access_record
 from core.models import DataKey, Notification
 from core.permissions import get_object_for, visible_to
 from forums.models import ForumKind
-from persons.models import CaseFile, DeletedCaseFile, FocusPerson, Identity
+from persons.models import (
+    CaseFile,
+    CaseFileTransfer,
+    DeletedCaseFile,
+    FocusPerson,
+    Identity,
+)
 from persons.services import drop_ungranted_permissions, require_reason
 
 # coordination.PlanAction.Status.OPEN: persons does not import coordination (apps import one
@@ -236,6 +242,10 @@ def _casefile_delete(*, actor: User | None, case_file: CaseFile, cause: str) -> 
         **_ids(case_file.concerns.all(), case_file.notes.all(), items),
         **_ids(case_file.grants.all(), case_file.reveals.all()),
         **_ids(case_file.report_restrictions.all(), case_file.identity_corrections.all()),
+        **_ids(
+            case_file.consent_records.all(),
+            CaseFileTransfer.objects.filter(to_case_file=case_file),
+        ),
         **_ids(_reverse(case_file.notes.all(), "revisions", "note")),
         # Revisions and guests of the agenda items (reached through the items' reverse
         # relations by name: persons does not import coordination).
