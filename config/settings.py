@@ -219,7 +219,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous visitors see nothing
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "coordination:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 # Second factor (django-otp, accounts.mfa; enforced by core.otp): the name authenticator apps
 # show, and no device secrets in Django admin (its device pages are unregistered as well).

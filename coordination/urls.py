@@ -1,10 +1,11 @@
 from django.urls import path
 
-from coordination import dpo_views, meeting_views, views
+from coordination import dpo_views, home_views, meeting_views, views
 
 app_name = "coordination"
 
 urlpatterns = [
+    path("", home_views.HomeView.as_view(), name="home"),
     # The DPO's art. 30 record sits with the DPO's pages under /audit/ (see dpo_views).
     path("audit/fortegnelse/", dpo_views.Art30View.as_view(), name="art30"),
     path("audit/fortegnelse.pdf", dpo_views.Art30PdfView.as_view(), name="art30-pdf"),

@@ -23,7 +23,7 @@ class NavItem:
 # the route, so the menu never links to a page that does not exist; content entries are hidden
 # from roles that never see content (DPO, admin).
 NAVIGATION: list[tuple[Promise, str, bool]] = [
-    (_("Forside"), "core:home", False),
+    (_("Forside"), "coordination:home", False),
     (_("Fora"), "forums:list", True),
     (_("Personer"), "coordination:person-list", True),
     (_("Ny bekymring"), "persons:concern-create", True),

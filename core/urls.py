@@ -5,7 +5,6 @@ from core import views
 app_name = "core"
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
     path("healthz/", views.health, name="health"),
     path("notifikationer/", views.NotificationListView.as_view(), name="notifications"),
 ]

@@ -13,10 +13,6 @@ from django.views.generic import TemplateView
 from core.services import notifications_for, worker_last_seen
 
 
-class HomeView(LoginRequiredMixin, TemplateView):
-    template_name = "core/home.html"
-
-
 class NotificationListView(LoginRequiredMixin, TemplateView):
     """The user's own inbox: pseudonyms and links only, so every role may see it."""
 

@@ -19,7 +19,7 @@ ORDER = ["core", "accounts", "forums", "persons", "coordination"]
 # Views that show no protected object, with the reason they need no guard.
 PUBLIC_VIEWS = {
     "core.views.health": "liveness: timestamps only",
-    "core.views.HomeView": "start page: login required, no protected object",
+    "coordination.home_views.HomeView": "start page: login required; its work list comes from restricted selectors",
     "core.views.NotificationListView": "the user's own inbox: pseudonyms and links only",
     "core.api_views.NotificationListView": "the user's own inbox: pseudonyms and links only",
     "accounts.views.LoginView": "login, step one: email and password",

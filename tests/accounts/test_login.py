@@ -35,9 +35,9 @@ def test_demo_user_logs_in_and_sees_name_and_agency(client):
     device = TOTPDevice.objects.get(user__email=demo.email)
     response = client.post(response.url, {"code": current_code(device)})
     assert response.status_code == 302
-    assert response.url == reverse("core:home")
+    assert response.url == reverse("coordination:home")
 
-    home = client.get(reverse("core:home")).content.decode()
+    home = client.get(reverse("coordination:home")).content.decode()
     assert demo.full_name in home
     assert demo.agency is not None and demo.agency in home
 
@@ -68,7 +68,7 @@ def test_wrong_password_is_refused_with_a_danish_message(client):
 
 @pytest.mark.django_db
 def test_home_requires_login(client):
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("coordination:home"))
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("accounts:login"))

@@ -149,7 +149,7 @@ def test_next_may_not_lead_off_site(world: World, client):
     response = client.post(f"{OTP_URL}?next=https://evil.example/", {"code": code_for(device)})
 
     assert response.status_code == 302
-    assert response.url == reverse("core:home")
+    assert response.url == reverse("coordination:home")
 
 
 def test_a_backup_code_works_once(world: World, client):

@@ -14,6 +14,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from pythonjsonlogger.json import JsonFormatter
 
+from coordination import home_views
 from core import api_views, views
 from core.logs import RequestIdFilter
 
@@ -31,7 +32,7 @@ def crashing_page(monkeypatch):
     def crash(self, **kwargs):
         raise RuntimeError(SECRET)
 
-    monkeypatch.setattr(views.HomeView, "get_context_data", crash)
+    monkeypatch.setattr(home_views.HomeView, "get_context_data", crash)
 
 
 @pytest.mark.django_db
@@ -39,7 +40,7 @@ def test_a_crash_gives_the_danish_500_page_without_internals(world, crashing_pag
     client = Client(raise_request_exception=False)
     client.force_login(world.school_member)
 
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("coordination:home"))
 
     assert response.status_code == 500
     content = response.content.decode()
@@ -183,11 +184,11 @@ def test_the_request_line_of_a_crash_says_500(world, crashing_page, json_log):
     client = Client(raise_request_exception=False)
     client.force_login(world.school_member)
 
-    client.get(reverse("core:home"))
+    client.get(reverse("coordination:home"))
 
     record = json.loads(json_log.getvalue().strip().splitlines()[-1])
     assert record["status"] == 500
-    assert record["view"] == "core:home"
+    assert record["view"] == "coordination:home"
 
 
 def test_logging_is_configured_with_the_request_id_filter():
