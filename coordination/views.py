@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from accounts.models import User, acting_user
@@ -44,7 +45,14 @@ from forums.selectors import forum_list_for, forums_managed_by
 from persons import selectors as person_selectors
 from persons import services as person_services
 from persons.corrections import IdentityChange, identity_correct
+from persons.forms import age_override_field
 from persons.models import Concern, FocusPerson, PersonGrant
+
+
+class CaseFileOpenWithOverrideForm(CaseFileOpenForm):
+    """Putting a person on a forum's list, with the chair's exception from the age band."""
+
+    age_override_reason = age_override_field()
 
 
 class PersonListView(ProtectedView):
@@ -107,6 +115,7 @@ class PersonDetailView(ProtectedView):
             user=user, person=person, requested=_forum_param(request)
         )
         case_files = person_selectors.casefiles_of_person(user=user, person=person, forum_id=forum)
+        _with_workflow(user, case_files)
         concerns = person_selectors.concerns_of_person(user=user, person=person, forum_id=forum)
         notes = selectors.notes_of_person(user=user, person=person, forum_id=forum)
         record_access(user, concerns, AccessEvent.Action.VIEW_CONCERN, model=Concern)
@@ -135,10 +144,24 @@ class PersonDetailView(ProtectedView):
             "share_form": forms.get("share_form") or ShareForm(),
             "share_note_id": forms.get("share_note_id"),
             "open_form": forms.get("open_form")
-            or CaseFileOpenForm(forums=forums_managed_by(user=user)),
+            or CaseFileOpenWithOverrideForm(forums=forums_managed_by(user=user)),
             **_grant_context(user, person, managing, forms.get("grant_form")),
         }
         return render(request, "coordination/person_detail.html", context, status=status)
+
+
+def _with_workflow(user: AnyUser, case_files: list[Any]) -> None:
+    """Each case file's consent history, and whether it is an SSP case file of the user's
+    forums whose person turns 18 soon (issue 11)."""
+    history = person_selectors.consent_history(case_files=case_files)
+    flagged = set(
+        person_selectors.turning_18_soon(user=user)
+        .filter(pk__in=[cf.pk for cf in case_files])
+        .values_list("pk", flat=True)
+    )
+    for cf in case_files:
+        cf.consent_history = history[cf.pk]
+        cf.turns_18 = cf.pk in flagged
 
 
 def _grant_context(
@@ -173,21 +196,53 @@ def _grant_context(
 
 
 class RevealView(ProtectedView):
+    """Reveal the identity for a reason. Through htmx the identity block alone answers and is
+    swapped in place; without JavaScript the same POST redirects to the person page."""
+
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         form = RevealForm(request.POST)
+        htmx = request.headers.get("HX-Request") == "true"
         if form.is_valid():
             try:
-                person_services.identity_reveal(
+                reveal, identity = person_services.identity_reveal(
                     actor=acting_user(request), person_id=pk, reason=form.cleaned_data["reason"]
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
+                if htmx:
+                    return self.fragment(
+                        request, reveal.person, reveal=reveal, identity=identity, form=RevealForm()
+                    )
                 messages.success(
                     request, _("Identiteten vises i en begrænset periode. Visningen er logget.")
                 )
                 return redirect("coordination:person-detail", pk=pk)
+        if htmx:
+            person = person_selectors.person_get_for(user=request.user, pk=pk, action="reveal")
+            # 200, not 400: htmx swaps no error answer, and the form must show its errors.
+            return self.fragment(request, person, reveal=None, identity=None, form=form)
         return PersonDetailView().render(request, pk, status=400, reveal_form=form)
+
+    def fragment(
+        self,
+        request: HttpRequest,
+        person: FocusPerson,
+        *,
+        reveal: Any,
+        identity: Any,
+        form: RevealForm,
+    ) -> HttpResponse:
+        context = {
+            "person": person,
+            "reveal": reveal,
+            "identity": identity,
+            "may_reveal": True,
+            "reveal_form": form,
+        }
+        response = render(request, "coordination/_identity.html", context)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
 
 
 class CaseFileModeView(ProtectedView):
@@ -216,7 +271,9 @@ class CaseFileOpenView(ProtectedView):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         person = person_selectors.person_get_for(user=request.user, pk=pk, action="open")
-        form = CaseFileOpenForm(request.POST, forums=forums_managed_by(user=request.user))
+        form = CaseFileOpenWithOverrideForm(
+            request.POST, forums=forums_managed_by(user=request.user)
+        )
         if form.is_valid():
             try:
                 person_services.casefile_open(

@@ -10,8 +10,23 @@ from core.forms import DesignSystemFormMixin
 from forums.models import Forum
 from persons.categories import category_choices
 from persons.cpr import parse_cpr
+from persons.models import Concern, ConsentRecord
 from persons.retention import ON_REQUEST_CAUSES
 from persons.services import MAX_TEXT
+
+
+def age_override_field() -> forms.CharField:
+    """The chair's reason for an exception from the forum's age band (optional field)."""
+    return forms.CharField(
+        label=_("Begrundelse for undtagelse fra aldersgruppen"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Kun hvis personen er uden for forummets aldersgruppe: forummets formand kan "
+            "godkende en undtagelse med en begrundelse (mindst 20 tegn)."
+        ),
+    )
 
 
 class ConcernForm(DesignSystemFormMixin, forms.Form):
@@ -65,6 +80,7 @@ class ConcernForm(DesignSystemFormMixin, forms.Form):
         choices=[("", "—"), ("a", "a"), ("b", "b"), ("c", "c")],
         help_text=_("Kun for KSP-fora."),
     )
+    age_override_reason = age_override_field()
 
     def __init__(self, *args: Any, forums: Any, agencies: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -97,3 +113,71 @@ class RetentionDeleteForm(DesignSystemFormMixin, forms.Form):
     confirm = forms.BooleanField(
         label=_("Jeg forstår, at sagens oplysninger slettes endeligt og ikke kan genskabes."),
     )
+
+
+class ConcernDecideForm(DesignSystemFormMixin, forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Beslutning"),
+        widget=forms.RadioSelect,
+        choices=[
+            (Concern.Decision.BRING_TO_FORUM, _("Drøftes i forummet (kommer på næste dagsorden)")),
+            (Concern.Decision.NO_ACTION, _("Ingen videre handling")),
+            (Concern.Decision.PASSED_ON, _("Send videre til et andet forum i kommunen")),
+        ],
+    )
+    reason = forms.CharField(
+        label=_("Begrundelse"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Skal udfyldes ved ingen videre handling og ved videresendelse (mindst 20 tegn)."
+        ),
+    )
+    target_forum = forms.ModelChoiceField(
+        queryset=Forum.objects.none(),
+        label=_("Forum, bekymringen sendes videre til"),
+        required=False,
+        help_text=_("Kun ved videresendelse. Videresendelsen registreres som en videregivelse."),
+    )
+
+    def __init__(self, *args: Any, forums: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["target_forum"].queryset = forums  # type: ignore[attr-defined]
+
+
+class ConsentForm(DesignSystemFormMixin, forms.Form):
+    given_by = forms.ChoiceField(
+        label=_("Hvem tog stilling?"), choices=ConsentRecord.GivenBy.choices
+    )
+    decision = forms.ChoiceField(label=_("Samtykke"), choices=ConsentRecord.Decision.choices)
+    given_on = forms.DateField(
+        label=_("Dato"),
+        help_text=_("Hvornår samtykket blev givet, afvist eller trukket tilbage (åååå-mm-dd)."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    note = forms.CharField(
+        label=_("Bemærkning"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class TransferForm(DesignSystemFormMixin, forms.Form):
+    target_forum = forms.ModelChoiceField(
+        queryset=Forum.objects.none(), label=_("Forum, personen overgår til")
+    )
+    reason = forms.CharField(
+        label=_("Begrundelse for overgangen"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Overgangen er en videregivelse efter § 115 og logges med denne begrundelse "
+            "(mindst 20 tegn)."
+        ),
+    )
+
+    def __init__(self, *args: Any, forums: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["target_forum"].queryset = forums  # type: ignore[attr-defined]

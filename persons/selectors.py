@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import AccessEvent
 from core.permissions import (
     AnyUser,
     get_object_for,
@@ -18,14 +21,17 @@ from core.permissions import (
     require_list_scope,
     visible_to,
 )
-from forums.models import Forum
+from forums.models import Forum, ForumKind
 from persons.models import (
     PSEUDONYM_ALPHABET,
     CaseFile,
+    CaseFileTransfer,
     Concern,
+    ConsentRecord,
     DeletedCaseFile,
     FocusPerson,
     IdentityReveal,
+    member_forum_ids,
 )
 
 # A piece of a pseudonym (``K7QM-XR42``): up to four characters on each side of the dash. A
@@ -114,7 +120,11 @@ def casefiles_of_person(
     case_files = visible_to(user, CaseFile.objects.filter(person=person))
     if forum_id is not None:
         case_files = case_files.filter(forum_id=forum_id)
-    return list(case_files.select_related("forum", "data_key", "person").order_by("-opened_at"))
+    return list(
+        case_files.select_related("forum", "data_key", "person", "age_override_by").order_by(
+            "-opened_at"
+        )
+    )
 
 
 def casefiles_managed_of_person(*, user: AnyUser, person: FocusPerson) -> QuerySet[CaseFile, Any]:
@@ -176,3 +186,89 @@ def retention_decisions(
         list(extensions.order_by("-retention_extended_at")[:limit]),
         list(deleted.select_related("forum", "deleted_by").order_by("-deleted_at")[:limit]),
     )
+
+
+def concerns_awaiting_decision(*, user: AnyUser) -> QuerySet[Concern, Any]:
+    """Pending concerns on the forums the user coordinates or chairs, oldest first (the
+    coordinator's work list and the decision pages)."""
+    return (
+        Concern.objects.restrict(user)
+        .filter(
+            decision=Concern.Decision.PENDING,
+            case_file__forum_id__in=member_forum_ids(user, managing=True),
+        )
+        .select_related("case_file__person", "case_file__forum", "source_agency")
+        .order_by("created_at", "pk")
+    )
+
+
+def adult_month_limit(*, within_months: int, today: Any = None) -> int:
+    """The latest birth month index (year * 12 + month) of a person who turns 18 within
+    ``within_months`` months of today's month (or already has)."""
+    day = today or timezone.localdate()
+    return (day.year - 18) * 12 + day.month + within_months
+
+
+def turning_18_soon(*, user: AnyUser, within_months: int = 3) -> QuerySet[CaseFile, Any]:
+    """Open SSP case files on forums the user coordinates or chairs whose person turns 18
+    within ``within_months`` months (or already has) and that were not moved on yet.
+
+    Month granularity, from the person's birth year and month (no decryption). A person whose
+    birth month is unknown counts as born in January: flagged from the same point as the
+    earliest possible birthday of that year (1 October the year before, with 3 months)."""
+    transfers = CaseFileTransfer.objects.filter(from_case_file=OuterRef("pk"))
+    return (
+        CaseFile.objects.restrict(user, "change")
+        .filter(forum__kind=ForumKind.SSP)
+        .annotate(birth_index=F("person__birth_year") * 12 + Coalesce(F("person__birth_month"), 1))
+        .filter(birth_index__lte=adult_month_limit(within_months=within_months))
+        .exclude(Exists(transfers))
+        .select_related("person", "forum")
+        .order_by("person__birth_year", "person__birth_month", "pk")
+    )
+
+
+def concern_get_for_decision(*, user: AnyUser, pk: Any) -> Concern:
+    """A concern on an open case file of a forum the user manages, read (and recorded) for
+    deciding it; anyone else gets 404, a plain member of the forum too (not theirs to decide)."""
+    concerns = Concern.objects.restrict(user, "change").select_related(
+        "case_file__person", "case_file__forum", "case_file__data_key", "source_agency"
+    )
+    return get_object_for(user, concerns, pk, audit_as=AccessEvent.Action.VIEW_CONCERN)
+
+
+def casefile_managed_get(*, user: AnyUser, pk: Any) -> CaseFile:
+    """An open case file on a forum the user manages, else 404 (also for plain members)."""
+    case_files = CaseFile.objects.restrict(user, "change").select_related(
+        "forum", "person", "data_key"
+    )
+    return get_object_for(user, case_files, pk, audit_as=AccessEvent.Action.VIEW_CASE_FILE)
+
+
+def forums_to_pass_to(*, user: AnyUser, forum: Forum) -> QuerySet[Forum, Any]:
+    """The other forums of the forum's municipality that the user manages too."""
+    return (
+        visible_to(user, Forum.objects.filter(municipality_id=forum.municipality_id), "change")
+        .exclude(pk=forum.pk)
+        .order_by("name")
+    )
+
+
+def forums_to_transfer_to(*, user: AnyUser, case_file: CaseFile) -> QuerySet[Forum, Any]:
+    """SSP+ and PSP forums of the municipality the user manages: where an SSP case moves at 18."""
+    return forums_to_pass_to(user=user, forum=case_file.forum).filter(
+        kind__in=(ForumKind.SSP_PLUS, ForumKind.PSP)
+    )
+
+
+def consent_history(*, case_files: Sequence[CaseFile]) -> dict[int, list[ConsentRecord]]:
+    """The consent records of case files the caller already may see, newest first."""
+    history: dict[int, list[ConsentRecord]] = {cf.pk: [] for cf in case_files}
+    records = (
+        ConsentRecord.objects.filter(case_file_id__in=list(history))
+        .select_related("case_file__data_key", "recorded_by")
+        .order_by("-given_on", "-pk")
+    )
+    for record in records:
+        history[record.case_file_id].append(record)
+    return history

@@ -50,6 +50,7 @@ PERSON_ID_SPAN = 2**53 - 2**32
 # What a silent CPR match records as its search criterion: the kind of look-up, never the CPR.
 CPR_MATCH_CRITERION = "cpr (blindt indeks)"
 MIN_REASON = 20
+ADULT_AGE = 18
 MAX_REASON = 1000
 
 
@@ -115,16 +116,68 @@ def _birth_date(identity: IdentityInput) -> tuple[str, datetime.date]:
     return cpr, birth_date
 
 
-def _check_forum_age(forum: Forum, birth_date: datetime.date) -> None:
+AGE_OVERRIDE_MESSAGE = _lazy(
+    "Forummets formand kan godkende en undtagelse med en begrundelse (mindst 20 tegn)."
+)
+
+
+def is_chair(user: User, forum: Forum) -> bool:
+    return (
+        not sees_no_content(user)
+        and Membership.objects.current()
+        .filter(user_id=user.pk or 0, forum=forum, role=Membership.Role.CHAIR)
+        .exists()
+    )
+
+
+def _check_forum_age(
+    forum: Forum,
+    birth_date: datetime.date,
+    *,
+    actor: User,
+    age_override_reason: str = "",
+    age: int | None = None,
+) -> str:
+    """The forum's age band: a mismatch is refused unless the forum's chair approves an
+    exception with a reason (issue 11). Returns the accepted reason ("" when none needed)."""
+    age = age_on(birth_date, timezone.localdate()) if age is None else age
     try:
-        check_age_band(
-            age_min=forum.age_min,
-            age_max=forum.age_max,
-            age=age_on(birth_date, timezone.localdate()),
-            forum_name=forum.name,
-        )
+        check_age_band(age_min=forum.age_min, age_max=forum.age_max, age=age, forum_name=forum.name)
     except ValidationError as exc:
-        raise ValidationError({"forum": exc.messages}) from None
+        mismatch = " ".join(exc.messages)
+    else:
+        return ""
+    # The mismatch is told at the forum chosen too (the API's and forms' field of old).
+    if not (age_override_reason or "").strip():
+        raise ValidationError(
+            {"forum": [mismatch], "age_override_reason": [f"{mismatch} {AGE_OVERRIDE_MESSAGE}"]}
+        )
+    if not is_chair(actor, forum):
+        raise ValidationError(
+            {
+                "forum": [mismatch],
+                "age_override_reason": [
+                    _("%(mismatch)s Kun forummets formand kan godkende en undtagelse.")
+                    % {"mismatch": mismatch}
+                ],
+            }
+        )
+    return require_reason(
+        age_override_reason, "age_override_reason", f"{mismatch} {AGE_OVERRIDE_MESSAGE}"
+    )
+
+
+def _check_ksp_age(forum: Forum, ksp_letter: str, birth_date: datetime.date) -> None:
+    """§ 115 stk. 1 nr. 3 b covers persons under 18 leaving placement: never an adult (no
+    exception, for the law gives no basis)."""
+    if (
+        forum.kind == ForumKind.KSP
+        and ksp_letter == CaseFile.KspLetter.B
+        and age_on(birth_date, timezone.localdate()) >= ADULT_AGE
+    ):
+        raise ValidationError(
+            {"ksp_letter": [_("Litra b gælder kun personer under 18 år. Personen er over 18.")]}
+        )
 
 
 def person_create(
@@ -132,6 +185,7 @@ def person_create(
 ) -> FocusPerson:
     person = FocusPerson(
         birth_year=birth_date.year,
+        birth_month=birth_date.month,
         municipality=forum.municipality,
         data_key=DataKey.create(),
     )
@@ -212,6 +266,8 @@ def _casefile_create(
     consent_refused_reason: str = "",
     ksp_letter: str = "",
     known: KnownIdentity,
+    age_override_reason: str = "",
+    age: int | None = None,
 ) -> CaseFile:
     if consent not in CaseFile.Consent.values:
         raise ValidationError({"consent": [_("Ukendt samtykkestatus.")]})
@@ -226,7 +282,11 @@ def _casefile_create(
     _check_ksp_letter(forum, ksp_letter)
     if CaseFile.objects.open().filter(person=person, forum=forum).exists():
         raise ValidationError({"person": [_("Personen har allerede en åben sag i forummet.")]})
-    _check_forum_age(forum, datetime.date.fromisoformat(person.identity.birth_date))
+    birth_date = datetime.date.fromisoformat(person.identity.birth_date)
+    _check_ksp_age(forum, ksp_letter, birth_date)
+    override = _check_forum_age(
+        forum, birth_date, actor=actor, age_override_reason=age_override_reason, age=age
+    )
     case_file = CaseFile(
         person=person,
         forum=forum,
@@ -236,6 +296,10 @@ def _casefile_create(
         ksp_letter=ksp_letter,
         data_key=DataKey.create(),
     )
+    if override:
+        case_file.age_override_reason = override
+        case_file.age_override_by = actor
+        case_file.age_override_at = timezone.now()
     case_file.set_known_identity(known)
     try:
         with transaction.atomic():
@@ -257,6 +321,7 @@ def casefile_open(
     consent: str = CaseFile.Consent.NOT_SOUGHT,
     consent_refused_reason: str = "",
     ksp_letter: str = "",
+    age_override_reason: str = "",
 ) -> CaseFile:
     """Put a person on a forum's list; for the forum's chair or coordinator. The forum's age
     band applies: a person who turns 18 in SSP moves to SSP+ only by this recorded decision.
@@ -289,6 +354,7 @@ def casefile_open(
         consent_refused_reason=consent_refused_reason,
         ksp_letter=ksp_letter,
         known=source.known_identity(),
+        age_override_reason=age_override_reason,
     )
     casefile_disclosure_record(
         actor=actor,
@@ -370,6 +436,7 @@ def concern_register(
     source_reason: str = "",
     ksp_letter: str = "",
     channel: str = "bekymring",
+    age_override_reason: str = "",
 ) -> ConcernResult:
     """Log a bekymring: information passed from the source agency to the forum, recorded as a
     disclosure with the derived § 115 basis and the necessity reason.
@@ -410,6 +477,8 @@ def concern_register(
     if errors:
         raise ValidationError(errors)
     cpr, birth_date = _birth_date(identity)
+    # From the birth date given, before matching: the answer must not differ by CPR.
+    _check_ksp_age(forum, ksp_letter, birth_date)
 
     person = _person_for_concern(
         actor=actor, forum=forum, identity=identity, cpr=cpr, birth_date=birth_date
@@ -427,6 +496,7 @@ def concern_register(
                 birth_date=birth_date.isoformat(),
                 address=identity.address.strip() or None,
             ),
+            age_override_reason=age_override_reason,
         )
     concern = Concern(
         case_file=case_file,
@@ -446,7 +516,30 @@ def concern_register(
         necessity=necessity,
         data_categories=[channel, *concern.categories],
     )
+    notify_concern_new(actor=actor, concern=concern)
     return ConcernResult(concern=concern, person=person)
+
+
+def notify_concern_new(*, actor: User, concern: Concern) -> None:
+    """Every current coordinator of the concern's forum (but the actor) is told that a concern
+    awaits a decision: pseudonym and forum only, never name, CPR or text."""
+    case_file = concern.case_file
+    coordinators = (
+        Membership.objects.current()
+        .filter(forum_id=case_file.forum_id, role=Membership.Role.COORDINATOR)
+        .exclude(user_id=actor.pk)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    message = _("Ny bekymring om %(pseudonym)s i %(forum)s afventer beslutning.") % {
+        "pseudonym": case_file.person.pseudonym,
+        "forum": case_file.forum.name,
+    }
+    link = reverse("persons:concern-decide", args=[concern.pk])
+    Notification.objects.bulk_create(
+        Notification(recipient_id=user_id, kind="concern_new", message=message, link=link)
+        for user_id in sorted(set(coordinators))
+    )
 
 
 def casefile_touch(case_file: CaseFile) -> None:

@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -14,12 +14,20 @@ from accounts.models import Agency, acting_user
 from audit.models import AccessEvent
 from core.forms import add_service_errors
 from core.params import bad_request, int_param
-from core.permissions import ProtectedView, is_police, record_access
+from core.permissions import ProtectedView, is_police, record_access, sees_no_content
 from forums import selectors as forum_selectors
 from forums.models import ForumKind
 from forums.selectors import forum_list_for
-from persons import retention, services
-from persons.forms import ConcernForm, RetentionDeleteForm, RetentionExtendForm
+from persons import retention, selectors, services, workflow
+from persons.forms import (
+    ConcernDecideForm,
+    ConcernForm,
+    ConsentForm,
+    RetentionDeleteForm,
+    RetentionExtendForm,
+    TransferForm,
+)
+from persons.models import CaseFile, Concern
 from persons.selectors import casefile_list_for_forum
 
 
@@ -63,6 +71,7 @@ class ConcernCreateView(ProtectedView):
                     necessity=data["necessity"],
                     source_reason=data["source_reason"],
                     ksp_letter=data["ksp_letter"],
+                    age_override_reason=data["age_override_reason"],
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
@@ -177,3 +186,130 @@ class RetentionDeleteView(RetentionListView):
                 )
                 return redirect("persons:retention")
         return self.page(request, errors={pk: form}, status=400)
+
+
+class ManagerOnlyView(ProtectedView):
+    """A page for the chair or coordinator of the object's forum: the content-blind roles get
+    the same 404 as everyone else outside it (the object's existence is no business of theirs)."""
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if request.user.is_authenticated and sees_no_content(request.user):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ConcernDecideView(ManagerOnlyView):
+    """The coordinator's decision on a new concern: bring it to the forum, no further action,
+    or pass it on to another forum of the municipality."""
+
+    template_name = "persons/concern_decide.html"
+
+    def page(
+        self, request: HttpRequest, concern: Concern, form: ConcernDecideForm, status: int = 200
+    ) -> HttpResponse:
+        context = {"concern": concern, "form": form}
+        return render(request, self.template_name, context, status=status)
+
+    def form(self, request: HttpRequest, concern: Concern) -> ConcernDecideForm:
+        forums = selectors.forums_to_pass_to(user=request.user, forum=concern.case_file.forum)
+        return ConcernDecideForm(request.POST or None, forums=forums)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        concern = selectors.concern_get_for_decision(user=request.user, pk=pk)
+        return self.page(request, concern, self.form(request, concern))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        concern = selectors.concern_get_for_decision(user=request.user, pk=pk)
+        form = self.form(request, concern)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                workflow.concern_decide(
+                    actor=acting_user(request),
+                    concern=concern,
+                    decision=data["decision"],
+                    reason=data["reason"],
+                    target_forum=data["target_forum"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Beslutningen er registreret."))
+                return redirect("coordination:person-detail", pk=concern.case_file.person_id)
+        return self.page(request, concern, form, status=400)
+
+
+class CaseFileConsentView(ManagerOnlyView):
+    """Registrér samtykke: who gave, refused or withdrew consent and when; the history."""
+
+    template_name = "persons/consent_form.html"
+
+    def page(
+        self, request: HttpRequest, case_file: CaseFile, form: ConsentForm, status: int = 200
+    ) -> HttpResponse:
+        history = selectors.consent_history(case_files=[case_file])[case_file.pk]
+        context = {"case_file": case_file, "form": form, "history": history}
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        case_file = selectors.casefile_managed_get(user=request.user, pk=pk)
+        return self.page(request, case_file, ConsentForm())
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        case_file = selectors.casefile_managed_get(user=request.user, pk=pk)
+        form = ConsentForm(request.POST)
+        if form.is_valid():
+            try:
+                workflow.consent_record(
+                    actor=acting_user(request), case_file=case_file, **form.cleaned_data
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Samtykket er registreret."))
+                return redirect("coordination:person-detail", pk=case_file.person_id)
+        return self.page(request, case_file, form, status=400)
+
+
+class CaseFileTransferView(ManagerOnlyView):
+    """The move at 18 from SSP to SSP+ or PSP: a recorded decision with a reason."""
+
+    template_name = "persons/casefile_transfer.html"
+
+    def form(self, request: HttpRequest, case_file: CaseFile) -> TransferForm:
+        forums = selectors.forums_to_transfer_to(user=request.user, case_file=case_file)
+        return TransferForm(request.POST or None, forums=forums)
+
+    def page(
+        self, request: HttpRequest, case_file: CaseFile, form: TransferForm, status: int = 200
+    ) -> HttpResponse:
+        context = {
+            "case_file": case_file,
+            "form": form,
+            "due": workflow.turns_18_soon(case_file),
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        case_file = selectors.casefile_managed_get(user=request.user, pk=pk)
+        return self.page(request, case_file, self.form(request, case_file))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        case_file = selectors.casefile_managed_get(user=request.user, pk=pk)
+        form = self.form(request, case_file)
+        if form.is_valid():
+            try:
+                workflow.casefile_transfer(
+                    actor=acting_user(request),
+                    case_file=case_file,
+                    target_forum=form.cleaned_data["target_forum"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request, _("Personen er overgået, og videregivelsen er registreret.")
+                )
+                return redirect("coordination:person-detail", pk=case_file.person_id)
+        return self.page(request, case_file, form, status=400)

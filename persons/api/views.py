@@ -113,6 +113,10 @@ class ConcernCreateSerializer(StrictSerializer):
     ksp_letter = serializers.ChoiceField(
         choices=CaseFile.KspLetter.choices, required=False, default=""
     )
+    # Only outside the forum's age band, and only the forum's chair (persons.services).
+    age_override_reason = serializers.CharField(
+        max_length=1000, required=False, allow_blank=True, default=""
+    )
 
 
 class CaseFileCreateSerializer(StrictSerializer):
@@ -126,6 +130,9 @@ class CaseFileCreateSerializer(StrictSerializer):
         choices=CaseFile.KspLetter.choices, required=False, default=""
     )
     necessity = serializers.CharField(max_length=1000)
+    age_override_reason = serializers.CharField(
+        max_length=1000, required=False, allow_blank=True, default=""
+    )
 
 
 class CaseFileUpdateSerializer(StrictSerializer):
@@ -185,6 +192,7 @@ class ConcernViewSet(mixins.ListModelMixin, ProtectedViewSet):
             necessity=data["necessity"],
             source_reason=data["source_reason"],
             ksp_letter=data["ksp_letter"],
+            age_override_reason=data["age_override_reason"],
         )
         # The same shape and wording whether the CPR was known or new: matching is silent.
         body = {
@@ -282,6 +290,7 @@ class CaseFileViewSet(mixins.ListModelMixin, ProtectedViewSet):
                 consent_refused_reason=data["consent_refused_reason"],
                 ksp_letter=data["cooperation"],
                 necessity=data["necessity"],
+                age_override_reason=data["age_override_reason"],
             )
         return Response(CaseFileSerializer(case_file).data, status=status.HTTP_201_CREATED)
 
