@@ -105,6 +105,29 @@ class SessionForm(DesignSystemFormMixin, forms.Form):
         self.fields["forum"].queryset = forums  # type: ignore[attr-defined]
 
 
+class ChairForm(DesignSystemFormMixin, forms.Form):
+    """The session's chair (mødeleder): one of the forum's current members."""
+
+    chair = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label=_("Mødeleder"),
+        help_text=_("Mødelederen leder mødet og godkender referatet."),
+        error_messages={
+            "required": _("Vælg en mødeleder."),
+            "invalid_choice": _("Mødelederen skal være et aktuelt medlem af forummet."),
+        },
+    )
+
+    def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["chair"].queryset = members  # type: ignore[attr-defined]
+        self.fields["chair"].label_from_instance = _member_label  # type: ignore[attr-defined]
+
+
+def _member_label(user: User) -> str:
+    return f"{user.full_name} ({user.agency.name})" if user.agency else user.full_name
+
+
 class RecordForm(DesignSystemFormMixin, forms.Form):
     mode = forms.ChoiceField(label=_("Drøftelse"), choices=CaseFile.Mode.choices)
     presenting_agency = forms.ModelChoiceField(
@@ -131,6 +154,21 @@ class RecordForm(DesignSystemFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["presenting_agency"].queryset = agencies  # type: ignore[attr-defined]
         self.fields["attendees"].queryset = members  # type: ignore[attr-defined]
+
+    def show_choices(self, *, agencies: list[Agency], attendees: list[User]) -> None:
+        """Render from lists fetched once per page: a queryset would run again for every item's
+        form. Validation still goes through the querysets."""
+        agency_field = self.fields["presenting_agency"]
+        empty: list[tuple[Any, Any]] = [("", agency_field.empty_label)]  # type: ignore[attr-defined]
+        agency_field.widget.choices = empty + [
+            (agency.pk, agency_field.label_from_instance(agency))  # type: ignore[attr-defined]
+            for agency in agencies
+        ]
+        attendee_field = self.fields["attendees"]
+        attendee_field.widget.choices = [
+            (user.pk, attendee_field.label_from_instance(user))  # type: ignore[attr-defined]
+            for user in attendees
+        ]
 
 
 class PlanForm(DesignSystemFormMixin, forms.Form):

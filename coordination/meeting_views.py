@@ -9,12 +9,22 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from accounts.models import Agency, User, acting_user
 from audit.models import AccessEvent
 from coordination import handover, meetings, plans, selectors
-from coordination.forms import ActionForm, HandoverForm, PlanForm, RecordForm, SessionForm
+from coordination.forms import (
+    ActionForm,
+    ChairForm,
+    HandoverForm,
+    PlanForm,
+    RecordForm,
+    SessionForm,
+)
+from coordination.models import ForumSession
 from core.exceptions import Conflict
 from core.forms import add_service_errors
 from core.params import bad_request, int_param
@@ -38,11 +48,11 @@ def _members(forum_id: int) -> Any:
     )
 
 
-def _attendee_choices(item: Any) -> Any:
+def _attendee_choices(item: Any, forum_id: int) -> Any:
     """Who may be recorded as attending an item: the forum's members and the item's guests."""
     return (
         User.objects.filter(
-            Q(memberships__in=Membership.objects.current().filter(forum_id=item.session.forum_id))
+            Q(memberships__in=Membership.objects.current().filter(forum_id=forum_id))
             | Q(guest_invitations__item=item)
         )
         .select_related("agency")
@@ -82,8 +92,101 @@ class SessionListView(ProtectedView):
         )
 
 
+def is_htmx(request: HttpRequest) -> bool:
+    """An htmx request asks for the changed fragment only; without JavaScript the same POST
+    answers with a redirect to the full page."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def _fragment(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    response = render(request, template, context)
+    # The same URL answers a fragment or a page depending on the header: keep caches apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def session_context(
+    request: HttpRequest,
+    session: ForumSession,
+    forms: dict[int, RecordForm] | None = None,
+    chair_form: ChairForm | None = None,
+) -> dict[str, Any]:
+    """What the session page and its agenda fragment show (a constant number of queries)."""
+    items = selectors.agenda_of(user=request.user, session=session)
+    record_access(request.user, items, AccessEvent.Action.VIEW_MINUTES)
+    managing = forums_managed_by(user=request.user).filter(pk=session.forum_id).exists()
+    agencies = Agency.objects.filter(forums=session.forum_id)
+    record_forms: dict[int, RecordForm] = {}
+    # Fetched once for every item's form (no query per item).
+    agency_list = list(agencies) if managing else []
+    members = list(_members(session.forum_id)) if managing else []
+    member_ids = {user.pk for user in members}
+    for item in items if managing else []:
+        form = (forms or {}).get(item.pk) or RecordForm(
+            agencies=agencies,
+            members=_attendee_choices(item, session.forum_id),
+            initial={
+                "mode": item.discussion_mode or item.case_file.discussion_mode,
+                "version": item.version,
+                "presenting_agency": item.presenting_agency_id,
+                "necessity": item.necessity,
+                "minutes": item.minutes or "",
+                "attendees": [u.pk for u in item.attendees.all()],
+            },
+            prefix=f"item{item.pk}",
+        )
+        guests = [g.user for g in item.guests.all() if g.user_id not in member_ids]
+        form.show_choices(
+            agencies=agency_list,
+            attendees=sorted(members + guests, key=lambda user: user.full_name),
+        )
+        record_forms[item.pk] = form
+    rows = [(item, record_forms.get(item.pk)) for item in items]
+    is_chair = (
+        Membership.objects.current()
+        .filter(user_id=request.user.pk or 0, forum_id=session.forum_id, role=Membership.Role.CHAIR)
+        .exists()
+    )
+    on_agenda = {item.case_file_id for item in items}
+    candidates = (
+        [
+            case_file
+            for case_file in person_selectors.casefile_list_for_forum(
+                user=request.user, forum=session.forum
+            )
+            if case_file.pk not in on_agenda
+        ]
+        if managing and not session.is_locked
+        else []
+    )
+    # A locked session shows no chair form, except a refused one (to say why).
+    shows_chair_form = managing and (not session.is_locked or chair_form is not None)
+    if chair_form is None and shows_chair_form:
+        chair_form = ChairForm(
+            members=_members(session.forum_id),
+            initial={"chair": session.chair_id},
+            auto_id="chair-%s",
+        )
+    return {
+        "session": session,
+        # One query for the chair's name and agency, whatever the agenda's size.
+        "session_chair": (
+            User.objects.select_related("agency").filter(pk=session.chair_id).first()
+            if session.chair_id
+            else None
+        ),
+        "rows": rows,
+        "managing": managing,
+        "is_chair": is_chair,
+        "may_approve": meetings.may_approve(request.user, session),
+        "chair_form": chair_form if shows_chair_form else None,
+        "candidates": candidates,
+    }
+
+
 class SessionDetailView(ProtectedView):
-    """The agenda; chairs and coordinators record items here and the chair approves."""
+    """The agenda; chairs and coordinators record items here and the session's chair approves.
+    A POST changes the session's chair (mødeleder)."""
 
     def get(
         self,
@@ -91,61 +194,26 @@ class SessionDetailView(ProtectedView):
         pk: int,
         forms: dict[int, RecordForm] | None = None,
         status: int = 200,
+        chair_form: ChairForm | None = None,
     ) -> HttpResponse:
         session = selectors.session_get_for(user=request.user, pk=pk)
-        items = selectors.agenda_of(user=request.user, session=session)
-        record_access(request.user, items, AccessEvent.Action.VIEW_MINUTES)
-        managing = forums_managed_by(user=request.user).filter(pk=session.forum_id).exists()
-        agencies = Agency.objects.filter(forums=session.forum_id)
-        record_forms = (
-            {
-                item.pk: (forms or {}).get(item.pk)
-                or RecordForm(
-                    agencies=agencies,
-                    members=_attendee_choices(item),
-                    initial={
-                        "mode": item.discussion_mode or item.case_file.discussion_mode,
-                        "version": item.version,
-                        "presenting_agency": item.presenting_agency_id,
-                        "necessity": item.necessity,
-                        "minutes": item.minutes or "",
-                        "attendees": [u.pk for u in item.attendees.all()],
-                    },
-                    prefix=f"item{item.pk}",
-                )
-                for item in items
-            }
-            if managing
-            else {}
-        )
-        rows = [(item, record_forms.get(item.pk)) for item in items]
-        is_chair = (
-            Membership.objects.current()
-            .filter(
-                user_id=request.user.pk or 0, forum_id=session.forum_id, role=Membership.Role.CHAIR
-            )
-            .exists()
-        )
-        on_agenda = {item.case_file_id for item in items}
-        candidates = (
-            [
-                case_file
-                for case_file in person_selectors.casefile_list_for_forum(
-                    user=request.user, forum=session.forum
-                )
-                if case_file.pk not in on_agenda
-            ]
-            if managing and not session.is_locked
-            else []
-        )
-        context = {
-            "session": session,
-            "rows": rows,
-            "managing": managing,
-            "is_chair": is_chair,
-            "candidates": candidates,
-        }
+        context = session_context(request, session, forms=forms, chair_form=chair_form)
         return render(request, "coordination/session_detail.html", context, status=status)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        session = selectors.session_get_for(user=request.user, pk=pk, action="change")
+        form = ChairForm(request.POST, members=_members(session.forum_id), auto_id="chair-%s")
+        if form.is_valid():
+            try:
+                meetings.session_set_chair(
+                    actor=acting_user(request), session=session, chair=form.cleaned_data["chair"]
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Mødelederen er skiftet."))
+                return redirect("coordination:session-detail", pk=session.pk)
+        return self.get(request, pk, status=400, chair_form=form)
 
 
 class RecordItemView(ProtectedView):
@@ -154,7 +222,7 @@ class RecordItemView(ProtectedView):
         form = RecordForm(
             request.POST,
             agencies=Agency.objects.filter(forums=item.session.forum_id),
-            members=_attendee_choices(item),
+            members=_attendee_choices(item, item.session.forum_id),
             prefix=f"item{item.pk}",
         )
         if form.is_valid():
@@ -271,8 +339,9 @@ class ActionStatusView(ProtectedView):
         found = selectors.action_get_for(user=request.user, pk=pk, action="change")
         try:
             version = int_param(request.POST.get("version"), "version")
-        except ValidationError as error:
-            return bad_request(error)
+        except ValidationError as bad:
+            return bad_request(bad)
+        problem = ""
         try:
             plans.action_update(
                 actor=acting_user(request),
@@ -281,14 +350,34 @@ class ActionStatusView(ProtectedView):
                 status=request.POST.get("status") or None,
             )
         except Conflict:
-            messages.error(request, STALE)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            problem = STALE
+        except ValidationError as validation:
+            problem = " ".join(validation.messages)
+        on_tasks = request.POST.get("back") == "tasks"
+        if is_htmx(request):
+            return self.row_fragment(request, found.pk, on_tasks=on_tasks, error=problem)
+        if problem:
+            messages.error(request, problem)
         else:
             messages.success(request, _("Handlingen er opdateret."))
-        if request.POST.get("back") == "tasks":
+        if on_tasks:
             return redirect("coordination:my-tasks")
         return redirect("coordination:plan", pk=found.plan.case_file_id)
+
+    def row_fragment(
+        self, request: HttpRequest, pk: int, *, on_tasks: bool, error: str
+    ) -> HttpResponse:
+        """The action's table row as it is now, for htmx to swap in place of the old one."""
+        action = selectors.action_get_for(user=request.user, pk=pk)
+        record_access(request.user, [action], AccessEvent.Action.VIEW_MINUTES)
+        context = {
+            "a": action,
+            "row_error": error,
+            "row_status": "" if error else _("Handlingen er opdateret."),
+            "today": timezone.localdate().isoformat(),  # compared as text, as my_tasks.html does
+        }
+        template = "my_tasks_row" if on_tasks else "plan_action_row"
+        return _fragment(request, f"coordination/{template}.html", context)
 
 
 class MyTasksView(ProtectedView):
@@ -406,5 +495,19 @@ class AgendaEditView(ProtectedView):
             else:
                 raise ValidationError(_("Ukendt handling."))
         except ValidationError as error:
+            if is_htmx(request):
+                return self.agenda_fragment(request, session, error=" ".join(error.messages))
             messages.error(request, " ".join(error.messages))
+        if is_htmx(request):
+            return self.agenda_fragment(request, session, moved=operation in {"up", "down"})
         return redirect("coordination:session-detail", pk=session.pk)
+
+    def agenda_fragment(
+        self, request: HttpRequest, session: ForumSession, *, error: str = "", moved: bool = False
+    ) -> HttpResponse:
+        """The agenda list alone, swapped in place on the session page; the message is read out
+        by the fragment's live region (the flash messages would wait for the next page)."""
+        context = session_context(request, session)
+        context["agenda_error"] = error
+        context["agenda_status"] = _("Dagsordenen er opdateret.") if moved and not error else ""
+        return _fragment(request, "coordination/session_agenda.html", context)

@@ -18,7 +18,7 @@ from audit.services import disclosure_record
 from coordination.models import AgendaGuest, AgendaItem, ForumSession, MinutesRevision, PlanAction
 from core.exceptions import Conflict
 from core.models import Notification
-from core.permissions import sees_no_content
+from core.permissions import AnyUser, sees_no_content
 from forums.models import Forum, Membership
 from forums.rules import derive_basis
 from persons.models import CaseFile, Concern
@@ -69,23 +69,81 @@ def agenda_proposal(*, forum: Forum, day: datetime.date) -> list[tuple[CaseFile,
 MAX_PLANNING_DAYS = 2 * 366
 
 
+def forum_chair(forum_id: int) -> User | None:
+    """The forum's current chair; with several, the longest-standing (earliest start)."""
+    membership = (
+        Membership.objects.current()
+        .filter(forum_id=forum_id, role=Membership.Role.CHAIR)
+        .select_related("user")
+        .order_by("valid_from", "pk")
+        .first()
+    )
+    return membership.user if membership else None
+
+
+def _require_member_chair(forum_id: int, chair: User) -> None:
+    if not (
+        chair.is_active
+        and Membership.objects.current().filter(forum_id=forum_id, user_id=chair.pk).exists()
+    ):
+        raise ValidationError(
+            {"chair": [_("Mødelederen skal være et aktuelt medlem af forummet.")]}
+        )
+
+
 @transaction.atomic
 def session_create(
-    *, actor: User, forum: Forum, starts_at: datetime.datetime, location: str = ""
+    *,
+    actor: User,
+    forum: Forum,
+    starts_at: datetime.datetime,
+    location: str = "",
+    chair: User | None = None,
 ) -> ForumSession:
     """Plan a session (chair/coordinator; the caller fetched the forum for "change") with the
-    proposed agenda."""
+    proposed agenda. The session's chair defaults to the forum's chair."""
     if starts_at < timezone.now() - datetime.timedelta(days=1):
         raise ValidationError({"starts_at": [_("Mødet kan ikke planlægges i fortiden.")]})
     if starts_at > timezone.now() + datetime.timedelta(days=MAX_PLANNING_DAYS):
         # Far-future dates overflow every date computed from them (guest access, reminders).
         raise ValidationError({"starts_at": [_("Mødet kan højst planlægges to år frem.")]})
+    if chair is None:
+        chair = forum_chair(forum.pk)
+    else:
+        _require_member_chair(forum.pk, chair)
     session = ForumSession.objects.create(
-        forum=forum, starts_at=starts_at, location=location.strip()[:200], created_by=actor
+        forum=forum,
+        starts_at=starts_at,
+        location=location.strip()[:200],
+        created_by=actor,
+        chair=chair,
     )
     day = timezone.localtime(starts_at).date()
     for order, (case_file, kind) in enumerate(agenda_proposal(forum=forum, day=day), start=1):
         AgendaItem(session=session, case_file=case_file, kind=kind, order=order).save()
+    return session
+
+
+def _manages(user: User, forum_id: int) -> bool:
+    return (
+        Membership.objects.current()
+        .filter(user_id=user.pk, forum_id=forum_id, role__in=Membership.MANAGING_ROLES)
+        .exists()
+    )
+
+
+@transaction.atomic
+def session_set_chair(*, actor: User, session: ForumSession, chair: User) -> ForumSession:
+    """The forum's coordinator or chair hands the meeting (and the approval of its minutes) to
+    another current member, while the minutes are not approved."""
+    if not _manages(actor, session.forum_id):
+        raise PermissionDenied(_("Kun forummets koordinator og formand kan skifte mødeleder."))
+    # Lock the row: an approval at the same moment must not be overtaken by a new chair.
+    locked = ForumSession.objects.select_for_update().get(pk=session.pk)
+    _require_open(locked)
+    _require_member_chair(session.forum_id, chair)
+    session.chair = chair
+    session.save(update_fields=["chair"])
     return session
 
 
@@ -237,15 +295,25 @@ def item_record(
     return item
 
 
+def may_approve(user: AnyUser, session: ForumSession) -> bool:
+    """The session's chair, while a current member of the forum. Sessions planned before issue
+    11 have no chair (NULL; no data migration: NULL means this fallback): any current chair of
+    the forum, as before."""
+    current = Membership.objects.current().filter(user_id=user.pk or 0, forum_id=session.forum_id)
+    if session.chair_id is not None:
+        return user.pk == session.chair_id and current.exists()
+    return current.filter(role=Membership.Role.CHAIR).exists()
+
+
 @transaction.atomic
 def session_approve(*, actor: User, session: ForumSession) -> ForumSession:
-    """The chair approves the minutes; the session is locked."""
-    if (
-        not Membership.objects.current()
-        .filter(user=actor, forum_id=session.forum_id, role=Membership.Role.CHAIR)
-        .exists()
-    ):
-        raise PermissionDenied(_("Kun forummets formand kan godkende referatet."))
+    """The session's chair approves the minutes; the session is locked."""
+    # Lock the row and read the chair afresh: a change of chair at the same moment must not
+    # let the previous chair approve.
+    locked = ForumSession.objects.select_for_update().get(pk=session.pk)
+    session.chair_id, session.status = locked.chair_id, locked.status
+    if not may_approve(actor, session):
+        raise PermissionDenied(_("Kun mødets mødeleder kan godkende referatet."))
     _require_open(session)
     if session.items.filter(recorded_at__isnull=True).exists():
         raise ValidationError(

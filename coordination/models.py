@@ -12,6 +12,7 @@ from accounts.models import Agency
 from core.fields import EncryptedModel, EncryptedTextField
 from core.permissions import AnyUser, sees_no_content
 from forums.models import Forum
+from forums.rules import LegalBasis
 from persons.models import CaseFile, granted_case_file_ids, member_forum_ids
 
 
@@ -208,6 +209,13 @@ class AgendaItem(EncryptedModel):
                 fields=["session", "case_file"], name="agenda_one_item_per_case_file"
             ),
         ]
+
+    @property
+    def legal_basis_label(self) -> str:
+        """ "§ 115, stk. 2, nr. 1" once recorded; "—" before."""
+        if not (self.legal_paragraph and self.legal_cooperation):
+            return "—"
+        return str(LegalBasis(self.legal_paragraph, self.legal_cooperation))
 
     def __str__(self) -> str:
         return f"Punkt {self.pk}"

@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -59,12 +60,36 @@ class AgendaItemSerializer(serializers.ModelSerializer[AgendaItem]):
 class SessionSerializer(serializers.ModelSerializer[ForumSession]):
     class Meta:
         model = ForumSession
-        fields = ["id", "forum", "starts_at", "location", "status", "approved_at"]
+        # chair: the session's mødeleder (user id), who approves the minutes; null for sessions
+        # planned before issue 11 (then any current chair of the forum approves).
+        fields = ["id", "forum", "starts_at", "location", "status", "chair", "approved_at"]
+        read_only_fields = fields
+
+
+CHAIR_HELP = "Mødelederen (bruger-id): et aktuelt medlem af forummet."
 
 
 class SessionCreateSerializer(StrictSerializer):
     starts_at = serializers.DateTimeField()
     location = serializers.CharField(max_length=200, required=False, default="")
+    chair = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_ID, help_text=CHAIR_HELP
+    )
+
+
+class SessionUpdateSerializer(StrictSerializer):
+    chair = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text=CHAIR_HELP)
+
+
+def chair_user(user_id: int) -> User:
+    """The user a chair id names. An unknown id gets the same answer as a non-member (the
+    service's), so the API tells no one which user ids exist."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise serializers.ValidationError(
+            {"chair": [_("Mødelederen skal være et aktuelt medlem af forummet.")]}
+        )
+    return user
 
 
 class AgendaAddSerializer(StrictSerializer):
@@ -156,8 +181,14 @@ class ForumSessionsViewSet(ProtectedViewSet):
     def create(self, request: Request, forum_pk: str) -> Response:
         serializer = SessionCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        forum = self.forum("change")
+        chair_id = data.pop("chair", None)
         session = meetings.session_create(
-            actor=acting_user(request), forum=self.forum("change"), **serializer.validated_data
+            actor=acting_user(request),
+            forum=forum,
+            chair=chair_user(chair_id) if chair_id is not None else None,
+            **data,
         )
         return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
@@ -178,6 +209,18 @@ class SessionViewSet(mixins.RetrieveModelMixin, ProtectedViewSet):
                 "agenda": AgendaItemSerializer(items, many=True).data,
             }
         )
+
+    @extend_schema(request=SessionUpdateSerializer, responses=SessionSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        """Change the session's chair (the forum's coordinator or chair, until approval)."""
+        session = selectors.session_get_for(user=request.user, pk=pk, action="change")
+        serializer = SessionUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        chair = chair_user(serializer.validated_data["chair"])
+        session = meetings.session_set_chair(
+            actor=acting_user(request), session=session, chair=chair
+        )
+        return Response(SessionSerializer(session).data)
 
     @extend_schema(request=AgendaAddSerializer, responses=AgendaItemSerializer)
     @action(
