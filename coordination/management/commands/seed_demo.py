@@ -8,9 +8,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.demo import DEMO_PASSWORD, DEMO_TOTP_DEVICE_NAME, DEMO_TOTP_SECRET, seed_accounts
 from accounts.mfa import current_code
+from audit.models import ChainHead, Checkpoint
 from audit.services import checkpoint_record
 from audit.verify import CHAINS
 from coordination.demo import seed_domain
+
+
+def _head_signed(chain: str) -> bool:
+    head = ChainHead.objects.filter(chain=chain).values_list("seq", flat=True).first()
+    return Checkpoint.objects.filter(chain=chain, seq=head).exists() if head else False
 
 
 class Command(BaseCommand):
@@ -32,7 +38,8 @@ class Command(BaseCommand):
         users = seed_accounts()
         persons_added = seed_domain()
         for chain in CHAINS:  # so the DPO's overview shows a signed head at once
-            checkpoint_record(chain.CHAIN)
+            if not _head_signed(chain.CHAIN):  # a second run adds nothing
+                checkpoint_record(chain.CHAIN)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready. Password for every demo user: {DEMO_PASSWORD}")
         )

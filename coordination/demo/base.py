@@ -1,5 +1,6 @@
-"""Demo forums, memberships, persons, concerns and notes, written through the services so
-encryption, rules and audit apply. Persons are seeded once per forum (idempotent)."""
+"""The demo's standing cast: forums, memberships and the first persons (with a concern and
+notes), written through the services so encryption, rules and audit apply. Persons are seeded
+once per forum (idempotent). The year of forum life around them is coordination.demo.life."""
 
 from __future__ import annotations
 
@@ -97,9 +98,29 @@ FORUMS = [
         ODENSE,
         "SSP Odense Øst",
         ForumKind.SSP,
-        [("koordinator@odense", "coordinator"), ("politi@odense", "member")],
+        [
+            ("koordinator@odense", "coordinator"),
+            ("politi@odense", "member"),
+            ("formand@odense", "chair"),
+            ("skole@odense", "member"),
+            ("social@odense", "member"),
+        ],
+    ),
+    (
+        ODENSE,
+        "SSP+ Odense",
+        ForumKind.SSP_PLUS,
+        [
+            ("koordinator@odense", "coordinator"),
+            ("social@odense", "chair"),
+            ("politi@odense", "member"),
+        ],
     ),
 ]
+
+# New seats start two years back, so the demo's year of past sessions has its members; seats
+# of an older seed keep the date they were given.
+MEMBERSHIP_YEARS_BACK = 2
 
 # Fictitious people (the CPR numbers are made up but well-formed).
 # (forum, reporter, name, cpr, address, categories, description, ksp letter, go named)
@@ -166,7 +187,7 @@ PERSONS = [
         "1109953217",
         "",
         ["loesladelse"],
-        "Forventet løsladelse om 5 måneder; behov for bolig og beskæftigelse.",
+        "Forventet løsladelse om 3 måneder; behov for bolig og beskæftigelse.",
         "a",
         False,
     ),
@@ -201,7 +222,7 @@ def _retention_demo(name: str, case_file: CaseFile) -> None:
         CaseFile.objects.filter(pk=case_file.pk).update(last_activity_at=last)
     else:
         casefile_update(
-            actor=_user("koordinator@kk"),
+            actor=user("koordinator@kk"),
             case_file=case_file,
             closed_reason="Forløbet er afsluttet; familien har fået hjælp gennem skolen.",
         )
@@ -209,14 +230,16 @@ def _retention_demo(name: str, case_file: CaseFile) -> None:
         CaseFile.objects.filter(pk=case_file.pk).update(closed_at=closed, last_activity_at=closed)
 
 
-def _user(prefix: str) -> User:
+def user(prefix: str) -> User:
     return User.objects.get(email=f"{prefix}.demo.tvaers.dk")
 
 
 @transaction.atomic
-def seed_domain() -> int:
-    """Create the demo forums and persons; returns how many persons were added."""
+def seed_cast() -> tuple[dict[str, Forum], int]:
+    """Create the demo forums and first persons; returns the forums by name and how many
+    persons were added."""
     forums: dict[str, Forum] = {}
+    seats_from = timezone.localdate() - datetime.timedelta(days=365 * MEMBERSHIP_YEARS_BACK)
     for code, name, kind, seats in FORUMS:
         age_min, age_max = DEFAULT_AGE_BANDS[kind]
         forum, _ = Forum.objects.get_or_create(
@@ -226,14 +249,14 @@ def seed_domain() -> int:
         )
         forums[name] = forum
         for prefix, role in seats:
-            user = _user(prefix)
+            seat = user(prefix)
             Membership.objects.get_or_create(
-                user=user,
+                user=seat,
                 forum=forum,
-                defaults={"role": role, "valid_from": datetime.date(2026, 1, 1)},
+                defaults={"role": role, "valid_from": seats_from},
             )
-            if user.agency_id:
-                forum.agencies.add(user.agency_id)
+            if seat.agency_id:
+                forum.agencies.add(seat.agency_id)
     added = 0
     for forum_name, reporter_prefix, name, cpr, address, categories, text, letter, named in PERSONS:
         forum = forums[forum_name]
@@ -241,7 +264,7 @@ def seed_domain() -> int:
             forum=forum, person__identity__cpr_index__isnull=False
         ).count() >= sum(1 for p in PERSONS if p[0] == forum_name):
             continue
-        reporter = _user(reporter_prefix)
+        reporter = user(reporter_prefix)
         known = person_find_by_cpr(forum=forum, cpr=cpr)
         if known is not None and known.case_files.filter(forum=forum).exists():
             continue  # seeded by an earlier run
@@ -264,17 +287,17 @@ def seed_domain() -> int:
         )
         if named:
             casefile_update(
-                actor=_user("koordinator@kk"),
+                actor=user("koordinator@kk"),
                 case_file=case_file,
                 mode=CaseFile.Mode.NAMED,
                 reason="Flere myndigheder skal koordinere konkrete tiltag over for den unge og familien.",
             )
             note_create(
-                actor=_user("politi@kk"),
+                actor=user("politi@kk"),
                 case_file=case_file,
                 body="Set sammen med ældre unge ved Nørrebro Station tre aftener i træk.",
                 visibility="forum",
                 necessity="Skolen og socialforvaltningen skal kende risikoen for at kunne tilbyde hjælp.",
             )
         _retention_demo(name, case_file)  # last: the notes above count as activity
-    return added
+    return forums, added
