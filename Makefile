@@ -13,13 +13,14 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Development settings for `make run`: SQLite under var/, Celery on kombu's filesystem transport.
 RUN_ENV := DEBUG=1 CELERY_BROKER_URL=filesystem:// EMAIL_URL=filemail:///$(CURDIR)/var/mail
 
-.PHONY: help install run test lint security fmt bench assets clean
+.PHONY: help install run test lint security fmt bench assets messages clean
 
 help:
 	@echo "make run    start Tværs on http://127.0.0.1:8000 (SQLite, demo data, background worker)"
 	@echo "make test   the whole suite on a throwaway PostgreSQL and Redis"
 	@echo "make lint   ruff, ruff format --check, mypy, makemigrations --check"
 	@echo "make security  bandit, check --deploy, pip-audit, schemathesis on a live server"
+	@echo "make messages  refresh the English catalogue (locale/en) and compile the .mo files"
 
 install: $(VENV)/.installed
 
@@ -85,6 +86,15 @@ security: install
 fmt: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Refresh locale/en/LC_MESSAGES/django.po from the Danish source strings (translate what comes
+# out empty or fuzzy; tests/core/test_i18n.py fails until then) and compile every catalogue.
+# The .mo files are committed, so install needs no gettext; this target does (apt: gettext).
+MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests --ignore=locale
+
+messages: install
+	$(LINT_ENV) $(BIN)/python manage.py makemessages -l en --add-location=file --no-obsolete $(MESSAGES_IGNORE)
+	$(LINT_ENV) $(BIN)/python manage.py compilemessages $(MESSAGES_IGNORE)
 
 # Re-copy the front-end packages pinned in package-lock.json into static/vendor/ (committed).
 assets:

@@ -13,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
 from audit.models import (
     GENESIS_HASH,
     AccessEvent,
@@ -33,7 +36,7 @@ class VerifyResult:
     ok: bool
     checked: int
     first_bad: int | None = None  # id of the first bad row, when a row is to blame
-    problem: str = ""
+    problem: str = ""  # in the active language: the DPO reads it on the page and in the API
 
 
 def verify_chain(
@@ -62,6 +65,7 @@ def _verify_chain(
     model: type[ChainedRecord], keys: Sequence[str]
 ) -> tuple[VerifyResult, int | None]:
     chain = model.CHAIN
+    label = str(capfirst(model._meta.verbose_name_plural))
     # Judge the chain as it stood when we started, so appends and checkpoints committing while
     # we read (the system is in use) are no false alarm. Checkpoints first, then the head: a
     # genuine head is never behind a checkpoint read before it, so every checkpoint must find
@@ -80,8 +84,11 @@ def _verify_chain(
             False,
             0,
             None,
-            f"{chain}: checkpoint {cut.pk} has an invalid signature under the configured "
-            f"public key (seq {cut.seq}, a cut: the rows before it were pruned)",
+            _(
+                "%(chain)s: kontrolpunkt %(id)s har en ugyldig signatur under den konfigurerede "
+                "offentlige nøgle (seq %(seq)s, et snit: rækkerne før det er slettet)"
+            )
+            % {"chain": label, "id": cut.pk, "seq": cut.seq},
         ), cut.pk
     checkpoint_seqs = {checkpoint.seq for checkpoint in checkpoint_list}
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
@@ -90,26 +97,28 @@ def _verify_chain(
         expected_prev, expected_seq = cut.row_hash, cut.seq + 1
         hashes_at[cut.seq] = cut.row_hash
     for row in rows.iterator(chunk_size=2000):
-        where = f"{chain} row id {row.pk} (seq {row.seq})"
         if cut is not None and row.seq <= cut.seq:
             return VerifyResult(
                 False,
                 checked,
                 row.pk,
-                f"{where}: lies behind the signed cut at seq {cut.seq} (should have been pruned)",
+                _("%(where)s: ligger før det signerede snit ved seq %(cut)s (burde være slettet)")
+                % {"where": _where(label, row), "cut": cut.seq},
             ), cut.pk
         if row.seq != expected_seq:
-            return VerifyResult(
-                False, checked, row.pk, f"{where}: expected seq {expected_seq}; rows are missing"
-            ), _id(cut)
+            problem = _("%(where)s: seq %(expected)s var ventet; der mangler rækker") % {
+                "where": _where(label, row),
+                "expected": expected_seq,
+            }
+            return VerifyResult(False, checked, row.pk, problem), _id(cut)
         if row.prev_hash != expected_prev:
-            return VerifyResult(
-                False, checked, row.pk, f"{where}: does not link to the row before it"
-            ), _id(cut)
+            problem = _("%(where)s: peger ikke på rækken før den") % {"where": _where(label, row)}
+            return VerifyResult(False, checked, row.pk, problem), _id(cut)
         if row.compute_hash() != row.row_hash:
-            return VerifyResult(
-                False, checked, row.pk, f"{where}: content does not match its hash"
-            ), _id(cut)
+            problem = _("%(where)s: indholdet svarer ikke til rækkens hash") % {
+                "where": _where(label, row)
+            }
+            return VerifyResult(False, checked, row.pk, problem), _id(cut)
         if row.seq in checkpoint_seqs:
             hashes_at[row.seq] = row.row_hash
         expected_prev, expected_seq, checked = row.row_hash, expected_seq + 1, checked + 1
@@ -119,7 +128,11 @@ def _verify_chain(
             False,
             checked,
             None,
-            f"{chain}: the head says seq {head.seq}, the table ends at {last_seq} (tail removed?)",
+            _(
+                "%(chain)s: hovedet siger seq %(head)s, men tabellen slutter ved seq %(last)s "
+                "(er de sidste rækker fjernet?)"
+            )
+            % {"chain": label, "head": head.seq, "last": last_seq},
         ), _id(cut)
     for checkpoint in checkpoint_list:
         if not _signed_by(keys, checkpoint):
@@ -127,8 +140,11 @@ def _verify_chain(
                 False,
                 checked,
                 None,
-                f"{chain}: checkpoint {checkpoint.pk} has an invalid signature under the "
-                f"configured public key (seq {checkpoint.seq})",
+                _(
+                    "%(chain)s: kontrolpunkt %(id)s har en ugyldig signatur under den "
+                    "konfigurerede offentlige nøgle (seq %(seq)s)"
+                )
+                % {"chain": label, "id": checkpoint.pk, "seq": checkpoint.seq},
             ), _id(cut)
         if cut is not None and checkpoint.seq < cut.seq:
             continue  # its row was pruned; the cut stands for it
@@ -137,9 +153,21 @@ def _verify_chain(
                 False,
                 checked,
                 None,
-                f"{chain}: signed checkpoint at seq {checkpoint.seq} no longer matches (tail removed or rewritten)",
+                _(
+                    "%(chain)s: det signerede kontrolpunkt ved seq %(seq)s passer ikke længere "
+                    "(de sidste rækker er fjernet eller omskrevet)"
+                )
+                % {"chain": label, "seq": checkpoint.seq},
             ), _id(cut)
     return VerifyResult(True, checked), _id(cut)
+
+
+def _where(label: str, row: ChainedRecord) -> str:
+    return _("%(chain)s, række id %(id)s (seq %(seq)s)") % {
+        "chain": label,
+        "id": row.pk,
+        "seq": row.seq,
+    }
 
 
 def _id(checkpoint: Checkpoint | None) -> int | None:

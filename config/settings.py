@@ -317,12 +317,27 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Internationalisation -------------------------------------------------------------------
 
+# Danish unless the user picks English (the switch in the header: Django's set_language, kept in
+# a cookie) or an API client asks for it with Accept-Language. locale/en holds the English of the
+# Danish source strings; locale/da only Danish for third-party messages their catalogues lack.
 LANGUAGE_CODE = "da"
 LANGUAGES = [("da", "Dansk"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "tvaers_language"
+LANGUAGE_COOKIE_HTTPONLY = True  # no script reads it
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 TIME_ZONE = "Europe/Copenhagen"
 USE_I18N = True
 USE_TZ = True
+# Date display follows the language (always localised in Django 5): config/formats/<lang> is
+# read before Django's own locale formats; it adds dd-mm-yyyy to the accepted input (ISO
+# yyyy-mm-dd, which <input type="date"> sends, is always accepted). The two below are the
+# fallback for a language without a format module.
+FORMAT_MODULE_PATH = ["config.formats"]
+DATE_FORMAT = "j. F Y"
+DATETIME_FORMAT = "j. F Y H:i"
 
 # --- Static files -------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import IsAuthenticated
 
@@ -11,6 +12,8 @@ urlpatterns = [
     path("", include("coordination.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
+    # The language switch in the header: POST with CSRF, a safe ``next``, the choice in a cookie.
+    path("sprog/", set_language, name="set_language"),
     path("api/v1/", include("config.api_urls")),
     # The schema maps every endpoint: for logged-in users only.
     path(

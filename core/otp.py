@@ -26,6 +26,7 @@ OTP_EXEMPT_URL_NAMES: frozenset[str] = frozenset(
         "accounts:logout",
         "core:health",
         "api:auth-token",
+        "set_language",  # the language switch on the login and code pages
     }
 )
 OTP_STEP_URL_NAME = "accounts:otp"

@@ -166,8 +166,8 @@ def test_changed_content_names_the_row(trail, column, value):
 
     message = verify_error()
 
-    assert f"row id {victim.pk} " in message
-    assert "content does not match" in message
+    assert f"række id {victim.pk} " in message
+    assert "indholdet svarer ikke til" in message
     result = verify_all()
     assert (result.ok, result.first_bad, result.checked) == (False, victim.pk, 4)
 
@@ -188,8 +188,8 @@ def test_recomputed_hash_is_caught_by_the_next_link(trail):
 
     message = verify_error()
 
-    assert f"row id {successor.pk} " in message
-    assert "does not link" in message
+    assert f"række id {successor.pk} " in message
+    assert "peger ikke på rækken før" in message
 
 
 @pytest.mark.django_db
@@ -204,7 +204,7 @@ def test_tampered_disclosure_names_the_row(trail):
 
     message = verify_error()
 
-    assert f"disclosure row id {victim.pk} " in message
+    assert f"Videregivelser, række id {victim.pk} " in message
 
 
 # --- removed rows --------------------------------------------------------------------------
@@ -217,8 +217,8 @@ def test_deleted_middle_row_names_the_next_row(trail):
 
     message = verify_error()
 
-    assert f"row id {events[6].pk} " in message
-    assert f"expected seq {events[5].seq}" in message
+    assert f"række id {events[6].pk} " in message
+    assert f"seq {events[5].seq} var ventet" in message
 
 
 @pytest.mark.django_db
@@ -236,7 +236,7 @@ def test_deleted_middle_row_with_renumbering_is_caught_by_the_link(trail):
 
     message = verify_error()
 
-    assert f"row id {events[6].pk} " in message
+    assert f"række id {events[6].pk} " in message
 
 
 @pytest.mark.django_db
@@ -246,9 +246,9 @@ def test_deleted_tail_without_touching_the_head(trail):
 
     message = verify_error()
 
-    assert "head" in message
-    assert f"head says seq {events[-1].seq}" in message
-    assert f"ends at {events[-3].seq}" in message
+    assert "hovedet" in message
+    assert f"hovedet siger seq {events[-1].seq}" in message
+    assert f"slutter ved seq {events[-3].seq}" in message
 
 
 @pytest.mark.django_db
@@ -257,7 +257,7 @@ def test_deleted_whole_table_without_touching_the_head(trail):
 
     message = verify_error()
 
-    assert "head" in message
+    assert "hovedet" in message
 
 
 @pytest.mark.django_db
@@ -273,11 +273,13 @@ def test_truncated_tail_with_rewritten_head_is_caught_by_the_checkpoint(trail):
         seq=new_last.seq, row_hash=new_last.row_hash
     )
     # Without a checkpoint this would pass: the chain and the head agree.
-    assert verify_chain(AccessEvent).problem.startswith("access_event: signed checkpoint")
+    assert verify_chain(AccessEvent).problem.startswith(
+        "Adgangshændelser: det signerede kontrolpunkt"
+    )
 
     message = verify_error()
 
-    assert "checkpoint" in message
+    assert "kontrolpunkt" in message
     assert f"seq {checkpoint.seq}" in message
 
 
@@ -310,7 +312,7 @@ def test_forged_checkpoint_signature(trail):
 
     message = verify_error()
 
-    assert f"checkpoint {checkpoint.pk} has an invalid signature" in message
+    assert f"kontrolpunkt {checkpoint.pk} har en ugyldig signatur" in message
 
 
 @pytest.mark.django_db
@@ -328,7 +330,7 @@ def test_checkpoint_moved_to_another_row_fails_its_signature(trail):
 
     message = verify_error()
 
-    assert "invalid signature" in message
+    assert "ugyldig signatur" in message
 
 
 def other_public_key() -> str:
@@ -348,7 +350,7 @@ def test_public_key_option_checks_against_the_given_key(trail):
     assert "intact" in run_verify(f"--public-key={own}")
     message = verify_error(f"--public-key={other}")
 
-    assert "invalid signature" in message
+    assert "ugyldig signatur" in message
 
 
 @pytest.mark.django_db
@@ -388,7 +390,7 @@ def test_resigned_checkpoint_is_caught_only_by_the_independent_key(trail):
 
     message = verify_error(f"--public-key={real_key}")
 
-    assert f"checkpoint {checkpoint.pk} has an invalid signature" in message
+    assert f"kontrolpunkt {checkpoint.pk} har en ugyldig signatur" in message
 
 
 # --- what the hash covers ------------------------------------------------------------------

@@ -79,9 +79,9 @@ def test_a_forged_checkpoint_carrying_its_own_key_fails(trail):
     result = verify_all()
 
     assert not result.ok
-    assert f"checkpoint {forged.pk} has an invalid signature" in result.problem
+    assert f"kontrolpunkt {forged.pk} har en ugyldig signatur" in result.problem
     assert f"(seq {forged.seq})" in result.problem
-    with pytest.raises(CommandError, match=f"checkpoint {forged.pk} "):
+    with pytest.raises(CommandError, match=f"kontrolpunkt {forged.pk} "):
         run_verify()
 
 
@@ -94,12 +94,12 @@ def test_the_dpo_page_and_the_api_name_the_forged_checkpoint(trail, client):
     api = client.get("/api/v1/audit/verify/")
 
     assert page.status_code == 200
-    assert f"checkpoint {forged.pk} has an invalid signature" in page.content.decode()
+    assert f"kontrolpunkt {forged.pk} har en ugyldig signatur" in page.content.decode()
     assert crypto.signing_public_key() in page.content.decode()  # the key it checks with
     assert api.status_code == 200
     body = api.json()
     assert body["ok"] is False
-    assert f"checkpoint {forged.pk} " in body["problem"]
+    assert f"kontrolpunkt {forged.pk} " in body["problem"]
 
 
 @pytest.mark.django_db

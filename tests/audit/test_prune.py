@@ -181,7 +181,10 @@ def test_an_edited_remaining_row_is_named(pruned):
 
     message = verify_error()
 
-    assert f"row id {victim.pk} (seq {victim.seq}): content does not match its hash" in message
+    assert (
+        f"række id {victim.pk} (seq {victim.seq}): indholdet svarer ikke til rækkens hash"
+        in message
+    )
     assert verify_chain(AccessEvent).first_bad == victim.pk
 
 
@@ -190,14 +193,14 @@ def test_a_deleted_first_remaining_row_is_named(pruned):
 
     message = verify_error()
 
-    assert f"row id {pruned[1].pk} (seq 7): expected seq 6; rows are missing" in message
+    assert f"række id {pruned[1].pk} (seq 7): seq 6 var ventet; der mangler rækker" in message
 
 
 def test_a_deleted_middle_row_is_named(pruned):
     tamper(("DELETE FROM audit_accessevent WHERE id = %s", [pruned[2].pk]))
 
     assert verify_chain(AccessEvent).first_bad == pruned[3].pk
-    assert "expected seq 8" in verify_error()
+    assert "seq 8 var ventet" in verify_error()
 
 
 def test_a_removed_cut_makes_the_chain_start_too_late(pruned):
@@ -206,7 +209,7 @@ def test_a_removed_cut_makes_the_chain_start_too_late(pruned):
 
     message = verify_error()
 
-    assert f"row id {pruned[0].pk} (seq 6): expected seq 1; rows are missing" in message
+    assert f"række id {pruned[0].pk} (seq 6): seq 1 var ventet; der mangler rækker" in message
 
 
 def test_rows_left_behind_a_cut_are_named(actor):
@@ -223,7 +226,9 @@ def test_rows_left_behind_a_cut_are_named(actor):
     cut.signature = crypto.sign(cut.message()).hex()
     cut.save()  # a genuine cut whose rows were not deleted
 
-    assert f"row id {first[0].pk} (seq 1): lies behind the signed cut at seq 2" in verify_error()
+    assert (
+        f"række id {first[0].pk} (seq 1): ligger før det signerede snit ved seq 2" in verify_error()
+    )
 
 
 def test_a_cut_forged_with_another_key_is_named(pruned, world, client):
@@ -247,18 +252,18 @@ def test_a_cut_forged_with_another_key_is_named(pruned, world, client):
         assert cursor.fetchone() == (1,)
 
     message = verify_error()
-    assert f"checkpoint {forged.pk} has an invalid signature" in message
-    assert "a cut" in message
+    assert f"kontrolpunkt {forged.pk} har en ugyldig signatur" in message
+    assert "et snit" in message
     # Whoever trusts the forger's key as well accepts the forgery.
     trusted = f"{crypto.public_key_of(seed)},{crypto.signing_public_key()}"
     assert "intact" in run_verify(f"--public-key={trusted}")
 
     client.force_login(world.dpo)
     page = client.post(reverse("audit:verify"))
-    assert f"checkpoint {forged.pk} has an invalid signature" in page.content.decode()
+    assert f"kontrolpunkt {forged.pk} har en ugyldig signatur" in page.content.decode()
     api = client.get("/api/v1/audit/verify/").json()
     assert api["ok"] is False
-    assert f"checkpoint {forged.pk} " in api["problem"]
+    assert f"kontrolpunkt {forged.pk} " in api["problem"]
 
 
 def test_an_hourly_signature_does_not_pass_for_a_cut(pruned):
@@ -284,7 +289,7 @@ def test_an_hourly_signature_does_not_pass_for_a_cut(pruned):
     )
     copied.save()
 
-    assert f"checkpoint {copied.pk} has an invalid signature" in verify_error()
+    assert f"kontrolpunkt {copied.pk} har en ugyldig signatur" in verify_error()
 
 
 # --- only what has expired -----------------------------------------------------------------
