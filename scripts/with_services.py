@@ -6,8 +6,8 @@
 Both live in a temporary directory on free ports and are torn down afterwards, whatever the
 command's outcome. The command gets DATABASE_URL, REDIS_URL and PG_BINDIR, and for the
 plaintext canaries PG_LOG (the server's log) and REDIS_DIR (where a Redis SAVE writes
-dump.rdb). Missing server binaries are installed with apt-get when running as root (CI);
-otherwise one line says what to install. PostgreSQL refuses to run as root, so as root the
+dump.rdb). Missing server binaries (and Chromium, for tests/e2e) are installed with apt-get
+when running as root (CI); otherwise one line says what to install. PostgreSQL refuses to run as root, so as root the
 cluster belongs to `postgres`.
 """
 
@@ -30,8 +30,10 @@ APT_PACKAGES = {
     "postgresql": "postgresql",
     "redis-server": "redis-server",
     "docker-compose": "docker-compose",
+    "chromium": "chromium",  # the end-to-end tests (tests/e2e) drive it through Playwright
 }
 IS_ROOT = os.geteuid() == 0
+CHROMIUM = "/usr/bin/chromium"  # Debian's build; tests/e2e launch it by this path
 
 
 def postgres_bindir() -> Path | None:
@@ -52,6 +54,8 @@ def missing_tools() -> list[str]:
         missing.append("redis-server")
     if shutil.which("docker-compose") is None:
         missing.append("docker-compose")
+    if not Path(CHROMIUM).exists():
+        missing.append("chromium")
     return missing
 
 

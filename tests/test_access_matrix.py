@@ -126,6 +126,18 @@ def api(
 EVERYONE = set(ACTORS) - {"anonymous"}
 
 
+def managers_page(ok: int = 200) -> Callable[[str], int]:
+    """Issue 11's workflow pages: the forum's chair and coordinator only; everyone else,
+    plain members and the content-blind roles too, 404 (persons.views.ManagerOnlyView)."""
+
+    def expected(actor: str) -> int:
+        if actor == "anonymous":
+            return 302
+        return ok if actor in MANAGERS else 404
+
+    return expected
+
+
 def dpo_only(ok: int = 200, anonymous: int = 401) -> Callable[[str], int]:
     def expected(actor: str) -> int:
         if actor == "anonymous":
@@ -281,6 +293,30 @@ MATRIX: dict[str, list[Case]] = {
             lambda w: reverse("persons:retention-delete", args=[w.case_file.pk]),
             lambda a: ui(MANAGERS, ok=302)(a) if a not in FORUM_MEMBERS - MANAGERS else 403,
             data=lambda w: {"cause": "request", "confirm": "on"},
+            api=False,
+        )
+    ],
+    "persons:concern-decide": [
+        Case(
+            "get",
+            lambda w: reverse("persons:concern-decide", args=[w.concern.pk]),
+            managers_page(),
+            api=False,
+        )
+    ],
+    "persons:casefile-consent": [
+        Case(
+            "get",
+            lambda w: reverse("persons:casefile-consent", args=[w.case_file.pk]),
+            managers_page(),
+            api=False,
+        )
+    ],
+    "persons:casefile-transfer": [
+        Case(
+            "get",
+            lambda w: reverse("persons:casefile-transfer", args=[w.case_file.pk]),
+            managers_page(),
             api=False,
         )
     ],
@@ -485,6 +521,16 @@ MATRIX: dict[str, list[Case]] = {
             "get",
             lambda w: reverse("coordination:handover", args=[w.forum.pk]),
             ui(FORUM_MEMBERS),
+            api=False,
+        )
+    ],
+    # The work list: every logged-in user has a start page (its sections come from restricted
+    # selectors, so the content-blind roles see counts or nothing; tests/coordination/test_home).
+    "coordination:home": [
+        Case(
+            "get",
+            lambda w: reverse("coordination:home"),
+            lambda actor: 302 if actor == "anonymous" else 200,
             api=False,
         )
     ],

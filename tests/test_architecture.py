@@ -29,6 +29,7 @@ PUBLIC_VIEWS = {
     "accounts.logout_everywhere.LogoutEverywhereView": "the user's own sessions and tokens",
     "drf_spectacular.views.SpectacularAPIView": "the API schema describes no data",
     "config.api_urls.unknown_path": "the JSON 404 for an unknown API path: answers nothing",
+    "django.views.i18n.set_language": "the language switch: sets a cookie, shows no data",
 }
 PROTECTED_MODELS = {"FocusPerson", "Identity", "CaseFile", "Note", "Concern", "IdentityReveal"}
 
@@ -144,3 +145,15 @@ def test_only_core_crypto_imports_cryptography():
         }
     ]
     assert importers == ["core/crypto.py"]
+
+
+def test_template_comments_are_one_line():
+    """Django's ``{# #}`` comment ends at the line's end: one spanning lines is printed on the
+    page as text (markup included). Longer comments use ``{% comment %}``."""
+    spanning = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "templates").rglob("*.html"))
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "{#" in line and "#}" not in line.split("{#", 1)[1]
+    ]
+    assert spanning == []
