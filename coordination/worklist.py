@@ -217,11 +217,16 @@ def next_sessions_for(*, user: AnyUser) -> list[NextSession]:
 def member_work(*, user: AnyUser) -> MemberWork:
     actions = my_open_actions(user=user)
     return MemberWork(
-        actions=_section(actions),
+        # Police see their own actions as a count, as in manager_work: pseudonyms of several
+        # forums in one list would be the cross-forum listing § 115, stk. 2 forbids.
+        actions=_section(actions, rows=not is_police(user)),
         overdue=actions.filter(due_date__lt=timezone.localdate()).count(),
         sessions=next_sessions_for(user=user),
+        # A count only: a notice names a pseudonym and a forum, and notices do not know their
+        # forum, so a membership that ended would keep showing its persons here.
         notifications=_section(
-            Notification.objects.filter(recipient_id=user.pk or 0, read_at__isnull=True)
+            Notification.objects.filter(recipient_id=user.pk or 0, read_at__isnull=True),
+            rows=False,
         ),
     )
 

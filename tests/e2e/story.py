@@ -249,7 +249,13 @@ def owners_see_their_actions(
         visitor = browsers.as_user(owner)
         visitor.goto(reverse("coordination:home"))
         story.collect(visitor)
-        expect(visitor.page.get_by_text(action_text(owner)).first).to_be_visible()
+        if owner.agency is not None and owner.agency.kind == Agency.Kind.POLITI:
+            # Police see a count on the start page (no list of pseudonyms across forums).
+            expect(
+                visitor.page.get_by_text(re.compile("åben handling|åbne handlinger")).first
+            ).to_be_visible()
+        else:
+            expect(visitor.page.get_by_text(action_text(owner)).first).to_be_visible()
         visitor.goto(reverse("coordination:my-tasks"))
         expect(visitor.page.get_by_text(action_text(owner)).first).to_be_visible()
         if screenshot and owner == cast.owners[0]:
