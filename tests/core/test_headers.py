@@ -85,7 +85,7 @@ def assert_security_headers(response: Any, where: str) -> None:
 
 def test_the_walk_covers_more_than_the_matrix():
     urls = routes_without_arguments()
-    for name in ["coordination:home", "core:notifications", "accounts:login", "api-schema"]:
+    for name in ["core:health", "core:notifications", "accounts:login", "api-schema"]:
         assert reverse(name) in urls
 
 

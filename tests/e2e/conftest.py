@@ -62,8 +62,10 @@ def _orm_beside_playwright() -> Iterator[None]:
         os.environ[ASYNC_UNSAFE] = previous
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+# Package scope, like _orm_beside_playwright: Playwright's event loop must stop with this
+# package, or every later test's ORM call would run "from an async context" and be refused.
+@pytest.fixture(scope="package")
+def browser(_orm_beside_playwright: None) -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium", pytrace=False)
 
