@@ -13,7 +13,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Development settings for `make run`: SQLite under var/, Celery on kombu's filesystem transport.
 RUN_ENV := DEBUG=1 CELERY_BROKER_URL=filesystem:// EMAIL_URL=filemail:///$(CURDIR)/var/mail
 
-.PHONY: help install run test lint security fmt bench assets messages clean
+.PHONY: help install run test lint security fmt bench drills assets messages clean
 
 help:
 	@echo "make run    start Tværs on http://127.0.0.1:8000 (SQLite, demo data, background worker)"
@@ -21,6 +21,8 @@ help:
 	@echo "make lint   ruff, ruff format --check, mypy, makemigrations --check"
 	@echo "make security  bandit, check --deploy, pip-audit, schemathesis on a live server"
 	@echo "make messages  refresh the English catalogue (locale/en) and compile the .mo files"
+	@echo "make drills fault drills on real processes: Redis, a worker, PostgreSQL, the audit write (~3 min)"
+	@echo "make bench  the load benchmark at national scale (S=0.1 by default, ~10 min): bench/results.md"
 
 install: $(VENV)/.installed
 
@@ -44,6 +46,13 @@ run: install
 
 test: install
 	$(BIN)/python scripts/with_services.py -- $(BIN)/pytest $(PYTEST_ARGS)
+
+# Fault drills (tests/drills, collected only with TVAERS_DRILLS=1): Redis killed, a worker
+# SIGKILLed mid-sweep, PostgreSQL restarted under load, the audit write failing; against real
+# gunicorn and Celery processes. -s shows what each drill did and checked as it goes.
+drills: install
+	TVAERS_DRILLS=1 $(BIN)/python scripts/with_services.py -- \
+		$(BIN)/pytest tests/drills -s -rA -p no:cacheprovider $(DRILLS_ARGS)
 
 # mypy's Django plugin and makemigrations load the settings: development mode, no database.
 LINT_ENV := DEBUG=1 DATABASE_URL=sqlite://:memory:
@@ -82,6 +91,12 @@ security: install
 		fi; \
 	fi
 	$(BIN)/python scripts/with_services.py -- $(BIN)/python scripts/security_api_fuzz.py
+
+# The load harness (bench/run.py) on its own throwaway PostgreSQL and Redis: seeds a national
+# dataset, serves it with production settings and measures it with wrk; writes bench/results.md
+# and .json. The full run: make bench BENCH_ARGS="--scales 0.1,1.0 --sustained 600".
+bench: install
+	$(BIN)/python scripts/with_services.py -- $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 fmt: install
 	$(BIN)/ruff check --fix .

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -76,6 +76,10 @@ class ChainedRecord(models.Model):
 
 
 class AccessEvent(ChainedRecord):
+    """A read (or refusal). Written on the request path without its place in the chain
+    (``seq`` NULL, no hashes: *pending*); audit.services.sequence_pending chains it within
+    seconds. The database lets exactly that one change through (migration 0012)."""
+
     class Action(models.TextChoices):
         VIEW_PERSON = "view_person", _("Så person")
         LIST_PERSONS = "list_persons", _("Så personliste")
@@ -121,6 +125,8 @@ class AccessEvent(ChainedRecord):
     # ``data_key_id`` is no foreign key: the key is deleted, the row is never updated.
     sealed_reason = models.BinaryField(_("krypteret begrundelse"), null=True, blank=True)
     data_key_id = models.UUIDField(_("datanøgle"), null=True, blank=True)
+    # NULL while pending (see the class docstring); the chained rows' seq runs 1, 2, 3 ...
+    seq = models.BigIntegerField(unique=True, null=True, editable=False)  # type: ignore[assignment]
 
     CHAIN = "access_event"
     HASHED_WHEN_SET = frozenset({"forum_ids", "purpose", "sealed_reason", "data_key_id"})
@@ -134,6 +140,8 @@ class AccessEvent(ChainedRecord):
             models.Index(fields=["action", "-occurred_at"], name="access_action_idx"),
             models.Index(fields=["actor_agency", "-occurred_at"], name="access_agency_idx"),
             models.Index(fields=["-occurred_at"], name="access_time_idx"),
+            # The sequencer's queue: small, since rows leave it within seconds.
+            models.Index(fields=["id"], condition=Q(seq__isnull=True), name="access_pending_idx"),
         ]
 
     def __str__(self) -> str:

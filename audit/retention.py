@@ -24,10 +24,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.lockout import login_logs_prune
 from audit.models import AccessEvent, ChainedRecord, Checkpoint, Disclosure
+from audit.services import sequence_all
 from core import crypto
 
 logger = logging.getLogger(__name__)
@@ -51,6 +53,7 @@ def prune(*, now: datetime.datetime | None = None) -> dict[str, int]:
                 cursor.execute('DELETE FROM auditlog_logentry WHERE "timestamp" < %s', [before])
                 pruned["changelog"] = cursor.rowcount
         return pruned
+    sequence_all()  # every read made so far takes its place before a cut is placed
     for model, expired_upto in (
         (AccessEvent, _access_events_expired_upto),
         (Disclosure, _disclosures_expired_upto),
@@ -78,7 +81,12 @@ def _now(now: datetime.datetime | None) -> datetime.datetime:
 
 
 def _first_seq(model: type[ChainedRecord]) -> int | None:
-    return model._default_manager.order_by("seq").values_list("seq", flat=True).first()
+    return chained(model).order_by("seq").values_list("seq", flat=True).first()
+
+
+def chained(model: type[ChainedRecord]) -> QuerySet[Any, Any]:
+    """The rows that have their place in the chain (access events wait briefly without)."""
+    return model._default_manager.filter(seq__isnull=False)
 
 
 def _access_events_expired_upto(before: datetime.datetime) -> int | None:
@@ -87,13 +95,14 @@ def _access_events_expired_upto(before: datetime.datetime) -> int | None:
     if first is None:
         return None
     young = (
-        AccessEvent.objects.filter(occurred_at__gte=before)
+        chained(AccessEvent)
+        .filter(occurred_at__gte=before)
         .order_by("seq")
         .values_list("seq", flat=True)
         .first()
     )
     if young is None:
-        upto = AccessEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+        upto = chained(AccessEvent).order_by("-seq").values_list("seq", flat=True).first()
     else:
         upto = young - 1
     return upto if upto is not None and upto >= first else None

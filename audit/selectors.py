@@ -136,7 +136,8 @@ def access_events(
         events = events.filter(actor_agency_id=agency)
     if action:
         events = events.filter(action=action)
-    return _period(events, date_from, date_to).order_by("-seq")
+    # Newest first, pending reads (no seq yet) included; the indexes lead with the time.
+    return _period(events, date_from, date_to).order_by("-occurred_at", "-id")
 
 
 def disclosures(
@@ -154,7 +155,7 @@ def disclosures(
         rows = rows.filter(person_id__in=_person_ids(person))
     if forum:
         rows = rows.filter(forum_id=forum)
-    return _period(rows, date_from, date_to).order_by("-seq")
+    return _period(rows, date_from, date_to).order_by("-occurred_at", "-id")
 
 
 def person_id_for(person: str, *, scope: Scope) -> int | None:
@@ -286,7 +287,7 @@ def spot_check_sample(
         }
         sample.extend(hits[seq] for seq in picks if seq in hits)
         start, batch = start + batch, batch * 2
-    return sorted(sample[:size], key=lambda e: e.seq)
+    return sorted(sample[:size], key=lambda e: e.seq or 0)
 
 
 def action_counts(
@@ -298,3 +299,14 @@ def action_counts(
         .annotate(n=Count("id"))
     )
     return {row["action"]: row["n"] for row in rows}
+
+
+def audit_backlog() -> tuple[int, float]:
+    """Access events waiting for their place in the chain, and the age in seconds of the
+    oldest of them (0.0 when none): the sequencer's delay, for verification and monitoring."""
+    pending = AccessEvent.objects.filter(seq__isnull=True).aggregate(
+        count=Count("id"), oldest=Min("occurred_at")
+    )
+    if not pending["count"]:
+        return 0, 0.0
+    return pending["count"], max(0.0, (timezone.now() - pending["oldest"]).total_seconds())

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -54,7 +56,10 @@ def append(record: ChainedRecord, *, seal: tuple[DataKey, str] | None = None) ->
 def checkpoint_record(chain: str) -> Checkpoint | None:
     """Sign the chain's current head with AUDIT_SIGNING_KEY. Only the signer holds the key
     (beat, consuming the 'audit' queue); elsewhere this raises crypto.SigningKeyMissing. The
-    public key stored in the row is informational: verification never trusts it."""
+    public key stored in the row is informational: verification never trusts it. The reads
+    still pending are chained first, so the signature covers every read made before it."""
+    if chain == AccessEvent.CHAIN:
+        sequence_all()
     head = ChainHead.objects.filter(chain=chain).first()
     if head is None or head.seq == 0:
         return None
@@ -135,15 +140,118 @@ def access_record(
         forum_ids=_forum_ids(user, model, objects),
         purpose=_purpose(meta),
     )
-    if sealed_under is None:
-        append(event)
-    else:
-        append(event, seal=(sealed_under, reason[:1000]))
-    AccessEventSubject.objects.bulk_create(
+    event_subjects = [
         AccessEventSubject(event=event, person_id=pid, pseudonym=pseudonym)
         for pid, pseudonym in subjects.items()
-    )
+    ]
+    if sealed_under is not None:
+        # The sealed reason's associated data names the row's place in the chain, so a sealed
+        # event (a reveal, an extension: rare) takes its place at once, under the head's lock.
+        append(event, seal=(sealed_under, reason[:1000]))
+        AccessEventSubject.objects.bulk_create(event_subjects)
+        return event
+    buffer = _buffer.get()
+    if buffer is not None:
+        buffer.append((event, event_subjects))
+    else:
+        _insert_pending([(event, event_subjects)])
     return event
+
+
+# The reads of one request, written together when it ends (audit.middleware): two statements
+# per request however many reads it made. None outside a request: written at once.
+PendingRead = tuple[AccessEvent, list[AccessEventSubject]]
+_buffer: ContextVar[list[PendingRead] | None] = ContextVar("tvaers_audit_buffer", default=None)
+
+
+@contextmanager
+def buffered_reads() -> Iterator[list[PendingRead]]:
+    """Collect the access events recorded inside the block; the caller flushes them with
+    ``flush_reads`` before anything read is shown (audit.middleware does, per request)."""
+    reads: list[PendingRead] = []
+    token = _buffer.set(reads)
+    try:
+        yield reads
+    finally:
+        _buffer.reset(token)
+
+
+def flush_reads(reads: list[PendingRead]) -> None:
+    """Write the collected access events (and empty the list): one INSERT for the events, one
+    for their subjects. An exception here must keep the read from being served."""
+    if reads:
+        _insert_pending(reads)
+        reads.clear()
+
+
+def _insert_pending(reads: Sequence[PendingRead]) -> None:
+    """Insert access events without their place in the chain (seq NULL, no hashes): no lock,
+    so reads across the country do not queue behind each other. ``sequence_pending`` chains
+    them shortly after, in id order."""
+    # No savepoint: a failure fails the whole request's audit write, never half of it.
+    with transaction.atomic(savepoint=False):
+        AccessEvent.objects.bulk_create([event for event, _ in reads])
+        subjects = [subject for event, event_subjects in reads for subject in event_subjects]
+        for subject in subjects:
+            subject.event_id = subject.event.pk  # bulk_create gave the events their ids
+        if subjects:
+            AccessEventSubject.objects.bulk_create(subjects)
+
+
+SEQUENCE_BATCH = 5000
+
+
+def sequence_pending(limit: int = SEQUENCE_BATCH) -> int:
+    """Give up to ``limit`` pending access events their seq, previous hash and hash, in id
+    order, under the chain head's lock (so a sealed append and a second sequencer wait). One
+    transaction: a sequencer killed half way leaves every row pending for the next run.
+    Returns how many rows were chained."""
+    with transaction.atomic():
+        head, _ = ChainHead.objects.select_for_update().get_or_create(chain=AccessEvent.CHAIN)
+        rows = list(AccessEvent.objects.filter(seq__isnull=True).order_by("id")[:limit])
+        for row in rows:
+            row.seq = head.seq + 1
+            row.prev_hash = head.row_hash
+            row.row_hash = row.compute_hash()
+            head.seq, head.row_hash = row.seq, row.row_hash
+        if rows:
+            _write_chain_positions(rows)
+            head.save(update_fields=["seq", "row_hash"])
+    return len(rows)
+
+
+def _write_chain_positions(rows: Sequence[AccessEvent]) -> None:
+    """One UPDATE for the whole batch on PostgreSQL (arrays unnested into a join), where
+    Django's bulk_update would build a CASE of thousands of branches."""
+    if connection.vendor != "postgresql":
+        AccessEvent.objects.bulk_update(rows, ["seq", "prev_hash", "row_hash"], batch_size=500)
+        return
+    table = AccessEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS e SET seq = v.seq, prev_hash = v.prev_hash, "  # noqa: S608 - model's own table name
+            "row_hash = v.row_hash FROM (SELECT unnest(%s::bigint[]) AS id, "
+            "unnest(%s::bigint[]) AS seq, unnest(%s::varchar[]) AS prev_hash, "
+            "unnest(%s::varchar[]) AS row_hash) AS v WHERE e.id = v.id AND e.seq IS NULL",
+            [
+                [row.pk for row in rows],
+                [row.seq for row in rows],
+                [row.prev_hash for row in rows],
+                [row.row_hash for row in rows],
+            ],
+        )
+        if cursor.rowcount != len(rows):
+            raise RuntimeError("access events changed while they were being chained")
+
+
+def sequence_all() -> int:
+    """Chain every pending access event, batch after batch (a backlog after an outage clears
+    in one call); stops at a batch that was not full, so constant traffic cannot keep it."""
+    total = done = sequence_pending(SEQUENCE_BATCH)
+    while done == SEQUENCE_BATCH:
+        done = sequence_pending(SEQUENCE_BATCH)
+        total += done
+    return total
 
 
 def disclosure_record(

@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from audit import retention
-from audit.services import checkpoint_record
+from audit.services import checkpoint_record, sequence_all
 from audit.verify import CHAINS
 
 # record_checkpoints is routed to this queue (config/celery.py), consumed only by the process
@@ -21,3 +21,9 @@ def prune_audit() -> dict[str, int]:
     """Delete expired access events, disclosures and change-log rows behind a signed cut
     (beat, daily, on the signer only: queue "audit"). Idempotent."""
     return retention.prune()
+
+
+@shared_task(ignore_result=True)
+def sequence_access_events() -> int:
+    """Chain the pending access events (beat, every AUDIT_SEQUENCE_SECONDS, on any worker)."""
+    return sequence_all()

@@ -9,6 +9,7 @@ comes from the environment (settings ``CELERY_*``).
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 from celery import Celery
 from celery.schedules import crontab
@@ -41,6 +42,14 @@ app.conf.update(
     task_queues=[Queue(name, Exchange(name), routing_key=name) for name in ("celery", "audit")],
     task_routes={"audit.tasks.record_checkpoints": {"queue": "audit"}},
     beat_schedule={
+        # Chains the access events written since the last run (audit.services): a read takes
+        # its place in the chain within seconds. Expires so a stopped worker finds no backlog
+        # of runs, only of rows (one run chains them all).
+        "audit-sequence": {
+            "task": "audit.tasks.sequence_access_events",
+            "schedule": timedelta(seconds=settings.AUDIT_SEQUENCE_SECONDS),
+            "options": {"expires": 30},
+        },
         "worker-heartbeat": {
             "task": "core.tasks.record_worker_heartbeat",
             "schedule": crontab(minute="*"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,7 +30,7 @@ from coordination.forms import (
 )
 from coordination.models import Plan
 from core.api import renamed_errors
-from core.forms import add_service_errors
+from core.forms import add_service_errors, offer
 from core.params import int_param
 from core.pdf import render_pdf
 from core.permissions import (
@@ -40,19 +41,23 @@ from core.permissions import (
     record_access,
     visible_to,
 )
-from forums.models import Membership
+from forums.models import ForumKind
 from forums.selectors import forum_list_for, forums_managed_by
 from persons import selectors as person_selectors
 from persons import services as person_services
 from persons.corrections import IdentityChange, identity_correct
 from persons.forms import age_override_field
-from persons.models import Concern, FocusPerson, PersonGrant
+from persons.models import Concern, FocusPerson, PersonGrant, member_forum_ids
+from persons.workflow import turns_18_soon
 
 
 class CaseFileOpenWithOverrideForm(CaseFileOpenForm):
     """Putting a person on a forum's list, with the chair's exception from the age band."""
 
     age_override_reason = age_override_field()
+
+
+PERSON_PAGE = 100  # rows per page of the person list (keyset-paged by pseudonym)
 
 
 class PersonListView(ProtectedView):
@@ -66,12 +71,15 @@ class PersonListView(ProtectedView):
         try:
             forum_id = context["forum_id"] = int_param(request.GET.get("forum"), "forum")
             query = person_selectors.clean_pseudonym_query(request.GET.get("q", ""))
+            after = person_selectors.clean_after(request.GET.get("efter"))
             context["query"] = query
-            persons = list(
-                person_selectors.person_list_for(user=request.user, forum_id=forum_id, query=query)[
-                    :200
-                ]
+            listed = person_selectors.person_list_for(
+                user=request.user, forum_id=forum_id, query=query
             )
+            if after:
+                listed = listed.filter(pseudonym__gt=after)
+            # One row more than shown tells whether there is a next page, without a count.
+            persons = list(listed[: PERSON_PAGE + 1])
         except ValidationError as invalid:
             context["refusal"] = " ".join(invalid.messages)
             return render(request, "coordination/person_list.html", context, status=400)
@@ -81,8 +89,18 @@ class PersonListView(ProtectedView):
         details = {"search_criterion": f"q={query}"} if query else {}
         action = AccessEvent.Action.SEARCH if query else AccessEvent.Action.LIST_PERSONS
         # The model is named so that a search with no result is logged with its criterion too.
+        if len(persons) > PERSON_PAGE:
+            persons = persons[:PERSON_PAGE]
+            context["next_query"] = urlencode(
+                {
+                    **({"forum": forum_id} if forum_id else {}),
+                    **({"q": query} if query else {}),
+                    "efter": persons[-1].pseudonym,
+                }
+            )
         record_access(request.user, persons, action, model=FocusPerson, **details)
         context["persons"] = persons
+        context["after"] = after
         return render(request, "coordination/person_list.html", context)
 
 
@@ -102,30 +120,25 @@ class PersonDetailView(ProtectedView):
     def render(
         self, request: HttpRequest, pk: int, *, status: int = 200, **forms: Any
     ) -> HttpResponse:
+        # A fixed number of queries however much the person has (issue 12: at most 12 with
+        # the session, the user and the audit write): the case files come with the person,
+        # and what follows from them (scope, reveal, workflow flags, form choices) is derived.
         user = request.user
-        person = person_selectors.person_get_for(
-            user=user, pk=pk, audit_as=AccessEvent.Action.VIEW_PERSON
-        )
+        person = person_selectors.person_page_get_for(user=user, pk=pk)
+        visible: list[Any] = person.visible_case_files  # type: ignore[attr-defined]
         # A police account sees the person's part in one forum at a time (§ 115, stk. 2).
-        scope_forums = sorted(
-            {(cf.forum_id, cf.forum.name) for cf in getattr(person, "visible_case_files", [])},
-            key=lambda f: f[0],
-        )
         forum = person_selectors.person_forum_scope(
             user=user, person=person, requested=_forum_param(request)
         )
-        case_files = person_selectors.casefiles_of_person(user=user, person=person, forum_id=forum)
-        _with_workflow(user, case_files)
+        scope_forums = sorted({(cf.forum_id, cf.forum.name) for cf in visible})
+        case_files = [cf for cf in visible if forum is None or cf.forum_id == forum]
+        managing = set(member_forum_ids(user, managing=True))
+        _with_workflow(managing, case_files)
         concerns = person_selectors.concerns_of_person(user=user, person=person, forum_id=forum)
         notes = selectors.notes_of_person(user=user, person=person, forum_id=forum)
         record_access(user, concerns, AccessEvent.Action.VIEW_CONCERN, model=Concern)
         record_access(user, notes, AccessEvent.Action.VIEW_NOTE)
-        reveal = person_selectors.active_reveal(user=user, person=person)
-        managing = set(
-            Membership.objects.current()
-            .filter(user_id=user.pk or 0, role__in=Membership.MANAGING_ROLES)
-            .values_list("forum_id", flat=True)
-        )
+        reveal = person_selectors.reveal_on_page(visible)
         context = {
             "person": person,
             "scope_forum": forum,
@@ -136,36 +149,47 @@ class PersonDetailView(ProtectedView):
             "reveal": reveal,
             # As this forum knows the person, never what other forums registered.
             "identity": reveal.case_file.known_identity() if reveal else None,
-            "may_reveal": person_selectors.may_reveal(user=user, person=person),
+            "may_reveal": person_selectors.may_reveal_on_page(visible),
             "managing_forum_ids": managing,
             "user_agency_id": getattr(user, "agency_id", None),
             "reveal_form": forms.get("reveal_form") or RevealForm(),
             "mode_form": forms.get("mode_form") or ModeForm(),
             "share_form": forms.get("share_form") or ShareForm(),
             "share_note_id": forms.get("share_note_id"),
-            "open_form": forms.get("open_form")
-            or CaseFileOpenWithOverrideForm(forums=forums_managed_by(user=user)),
-            **_grant_context(user, person, managing, forms.get("grant_form")),
+            "may_open": bool(managing),
+            "open_form": forms.get("open_form") or _open_form(user, managing),
+            **_grant_context(user, person, visible, managing, forms.get("grant_form")),
         }
         return render(request, "coordination/person_detail.html", context, status=status)
 
 
-def _with_workflow(user: AnyUser, case_files: list[Any]) -> None:
-    """Each case file's consent history, and whether it is an SSP case file of the user's
-    forums whose person turns 18 soon (issue 11)."""
+def _open_form(user: AnyUser, managing: set[int]) -> CaseFileOpenWithOverrideForm:
+    """The form putting the person on another of the user's managed forums; its choices are
+    read once here (none for a user who manages no forum)."""
+    form = CaseFileOpenWithOverrideForm(forums=forums_managed_by(user=user))
+    if managing:
+        offer(form.fields["forum"], list(forums_managed_by(user=user).order_by("name")))
+    return form
+
+
+def _with_workflow(managing: set[int], case_files: list[Any]) -> None:
+    """Each case file's consent history, and whether it is an SSP case file of a forum the
+    user manages whose person turns 18 soon (issue 11; the rule of
+    persons.selectors.turning_18_soon, applied to case files already read)."""
     history = person_selectors.consent_history(case_files=case_files)
-    flagged = set(
-        person_selectors.turning_18_soon(user=user)
-        .filter(pk__in=[cf.pk for cf in case_files])
-        .values_list("pk", flat=True)
-    )
     for cf in case_files:
         cf.consent_history = history[cf.pk]
-        cf.turns_18 = cf.pk in flagged
+        cf.turns_18 = (
+            cf.forum_id in managing and cf.forum.kind == ForumKind.SSP and turns_18_soon(cf)
+        )
 
 
 def _grant_context(
-    user: AnyUser, person: FocusPerson, managing: set[int], grant_form: PersonGrantForm | None
+    user: AnyUser,
+    person: FocusPerson,
+    visible: list[Any],
+    managing: set[int],
+    grant_form: PersonGrantForm | None,
 ) -> dict[str, Any]:
     """Per-person grants on the page: the managers' list and form, and for a grantee their
     own grant with the granting case file's plan (read-only). Every grant and plan shown is
@@ -183,15 +207,22 @@ def _grant_context(
         .order_by("pk")
     )
     record_access(user, plans, AccessEvent.Action.VIEW_MINUTES)
-    case_files = person_selectors.casefiles_managed_of_person(user=user, person=person)
+    # The person's open case files on forums the user manages: those a grant may come from
+    # (casefiles_managed_of_person, here from the case files already read).
+    grantable = [cf for cf in visible if cf.forum_id in managing]
+    if grant_form is None:
+        grant_form = PersonGrantForm(
+            case_files=person_selectors.casefiles_managed_of_person(user=user, person=person)
+        )
+        offer(grant_form.fields["case_file"], grantable)
     return {
         "own_grants": own,
         "granted_plans": [
             (plan, list(selectors.actions_of(user=user, plan=plan))) for plan in plans
         ],
         "managed_grants": [g for g in grants if g.case_file.forum_id in managing],
-        "may_grant": case_files.exists(),
-        "grant_form": grant_form or PersonGrantForm(case_files=case_files),
+        "may_grant": bool(grantable),
+        "grant_form": grant_form,
     }
 
 

@@ -1,11 +1,14 @@
-"""Form helpers: DKFDS classes on widgets, and service errors shown on the form."""
+"""Form helpers: DKFDS classes on widgets, service errors shown on the form, and choices
+rendered from objects a page already has."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 
 
 class DesignSystemFormMixin:
@@ -35,3 +38,13 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+def offer(field: forms.Field, objects: Sequence[models.Model]) -> None:
+    """Render a model choice field's options from ``objects`` already read, instead of its
+    queryset: a page that has the objects asks no second time. Validation still goes through
+    the field's queryset (the permission filter), so what may be chosen is unchanged."""
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError("offer() takes a ModelChoiceField")
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    field.choices = [*empty, *((obj.pk, field.label_from_instance(obj)) for obj in objects)]

@@ -5,17 +5,32 @@ Redis in production so every web process counts together."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from redis.exceptions import RedisError
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
 from core.request_context import client_ip
 
+logger = logging.getLogger("tvaers.throttling")
+
 
 class _ClientAddressMixin:
     scope: str | None
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        """With the counters' cache unreachable (Redis down) the request is let through and
+        logged: an outage of the counters must not take the API down with it (make drills).
+        Logins stay guarded by the lockout, which lives in PostgreSQL (django-axes)."""
+        try:
+            allowed: bool = super().allow_request(request, view)  # type: ignore[misc]
+        except (OSError, RedisError):
+            logger.warning("rate limit %s not checked: its cache is unreachable", self.scope)
+            return True
+        return allowed
 
     def get_ident(self, request: Any) -> str:
         return client_ip(request) or "unknown"

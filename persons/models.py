@@ -16,13 +16,22 @@ from accounts.models import Agency, Municipality
 from core.fields import EncryptedModel, EncryptedTextField
 from core.models import DataKey
 from core.permissions import AnyUser, sees_no_content
+from core.sql import InIds
+from forums.backends import FORUM_ROLES_ATTR
 from forums.models import Forum, Membership
 
 PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in meetings
 
 
-def member_forum_ids(user: AnyUser, *, managing: bool = False) -> models.QuerySet[Membership, Any]:
-    """Subquery of the forums where the user holds a current (managing) membership."""
+def member_forum_ids(
+    user: AnyUser, *, managing: bool = False
+) -> models.QuerySet[Membership, Any] | list[int]:
+    """The forums where the user holds a current (managing) membership: the ids loaded with
+    the request's user (forums.backends), else a subquery."""
+    loaded: dict[int, frozenset[str]] | None = getattr(user, FORUM_ROLES_ATTR, None)
+    if loaded is not None:
+        wanted = {role.value for role in Membership.MANAGING_ROLES} if managing else None
+        return sorted(f for f, roles in loaded.items() if wanted is None or roles & wanted)
     memberships = Membership.objects.current().filter(user_id=user.pk or 0)
     if managing:
         memberships = memberships.filter(role__in=Membership.MANAGING_ROLES)
@@ -33,24 +42,40 @@ class FocusPersonQuerySet(models.QuerySet["FocusPerson"]):
     def restrict(self, user: AnyUser, action: str = "view") -> FocusPersonQuerySet:
         """A person is visible while an open case file puts them on one of the user's forums,
         or by an explicit guardian grant. Checked at query time: closing the case file or
-        ending the membership ends access at once."""
+        ending the membership ends access at once.
+
+        Driven from the user's side (issue 12): the ids come from their current memberships'
+        open case files (a few hundred), and the persons are looked up by id. Filtering every
+        person row with EXISTS instead made the first page's cost depend on where the user's
+        pseudonyms sort, worst for a user who sees nothing."""
         if sees_no_content(user):
             return self.none()
-        case_files = CaseFile.objects.filter(
-            person=OuterRef("pk"), closed_at__isnull=True, forum_id__in=member_forum_ids(user)
-        )
-        if action == "reveal":
-            case_files = case_files.filter(discussion_mode=CaseFile.Mode.NAMED)
-            return self.filter(Exists(case_files))
-        if action != "view":
-            return self.filter(Exists(case_files))
-        # A per-person grant needs both guardian's row and its active terms (PersonGrant), so
-        # access ends at expiry, revocation or case file closing, before the sweep runs.
-        permissions = FocusPersonUserObjectPermission.objects.filter(
-            user_id=user.pk, content_object=OuterRef("pk"), permission__codename="view_focusperson"
-        )
-        grants = PersonGrant.objects.active().filter(grantee_id=user.pk, person=OuterRef("pk"))
-        return self.filter(Exists(case_files) | (Exists(permissions) & Exists(grants)))
+        return self.filter(InIds("pk", visible_person_ids(user, action)))
+
+
+def visible_person_ids(user: AnyUser, action: str = "view") -> models.QuerySet[Any, Any]:
+    """Subquery of the ids of the persons ``restrict`` lets ``user`` ``action``: "reveal" needs
+    a named case file; "view" also admits a per-person grant, which needs both guardian's row
+    and its active terms (PersonGrant), so access ends at expiry, revocation or case file
+    closing, before the sweep runs; anything else needs a case file on the user's forums."""
+    case_files = CaseFile.objects.filter(
+        closed_at__isnull=True, forum_id__in=member_forum_ids(user)
+    )
+    if action == "reveal":
+        case_files = case_files.filter(discussion_mode=CaseFile.Mode.NAMED)
+    through_forums = case_files.order_by().values("person_id")
+    if action != "view":
+        return through_forums
+    permitted = FocusPersonUserObjectPermission.objects.filter(
+        user_id=user.pk or 0, permission__codename="view_focusperson"
+    ).values("content_object_id")
+    granted = (
+        PersonGrant.objects.active()
+        .filter(grantee_id=user.pk or 0, person_id__in=permitted)
+        .order_by()
+        .values("person_id")
+    )
+    return through_forums.union(granted)
 
 
 class FocusPerson(models.Model):
@@ -92,7 +117,12 @@ class FocusPerson(models.Model):
     @classmethod
     def audit_forums_for(cls, user: AnyUser, persons: Sequence[FocusPerson]) -> list[int]:
         """The forums through which ``user`` sees these persons: open case files on the user's
-        forums, and the case file a per-person grant was given from (audit's forum of a read)."""
+        forums, and the case file a per-person grant was given from (audit's forum of a read).
+        Persons read with their ``visible_case_files`` (the list and the person page) answer
+        from those, without a query, unless one of them is seen through a grant alone."""
+        loaded = [getattr(person, "visible_case_files", None) for person in persons]
+        if loaded and all(loaded):
+            return sorted({cf.forum_id for case_files in loaded for cf in case_files or ()})
         pks = [person.pk for person in persons]
         # No ordering in either part: SQLite refuses ORDER BY inside a UNION.
         through_forums = (
@@ -279,7 +309,16 @@ class CaseFile(EncryptedModel):
         ordering = ["-opened_at"]
         verbose_name = _("sag")
         verbose_name_plural = _("sager")
-        indexes = [models.Index(fields=["forum", "closed_at"], name="casefile_forum_open_idx")]
+        indexes = [
+            models.Index(fields=["forum", "closed_at"], name="casefile_forum_open_idx"),
+            # The permission filter's first step, answered from the index alone: the persons
+            # of a user's forums' open case files (FocusPersonQuerySet.restrict).
+            models.Index(
+                fields=["forum", "person"],
+                condition=Q(closed_at__isnull=True),
+                name="casefile_open_person_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["person", "forum"],

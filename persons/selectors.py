@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -83,6 +85,21 @@ def clean_pseudonym_query(query: str) -> str:
             }
         )
     return query
+
+
+PSEUDONYM = re.compile(rf"[{PSEUDONYM_ALPHABET}]{{4}}-[{PSEUDONYM_ALPHABET}]{{4}}")
+
+
+def clean_after(value: str | None) -> str:
+    """The keyset of a list page (``?efter=``): the last pseudonym of the page before, or ""
+    for the first page. Lists are paged by pseudonym, not by page number, so no page needs the
+    total count, and a page costs the same at any depth."""
+    value = (value or "").strip().upper()
+    if value and not PSEUDONYM.fullmatch(value):
+        raise ValidationError(
+            {"efter": [_("Ugyldig side: brug linket “Næste side”.")]}, code="invalid"
+        )
+    return value
 
 
 def person_list_for(
@@ -164,6 +181,58 @@ def active_reveal(*, user: AnyUser, person: FocusPerson) -> IdentityReveal | Non
         .order_by("-expires_at")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class PageReveal:
+    """The user's unexpired reveal as the person page shows it: until when, and the named case
+    file whose known identity it shows."""
+
+    case_file: CaseFile
+    expires_at: datetime.datetime
+
+
+def person_page_get_for(*, user: AnyUser, pk: Any) -> FocusPerson:
+    """The person page's person (404 as ``person_get_for``), recorded as read, with
+    ``visible_case_files``: the case files the user sees, each with its forum, data key, the
+    shared identity (decrypted only if a reveal shows it), the chair of an age exception, and
+    ``revealed_until``, the expiry of the user's newest unexpired reveal on it. Two queries,
+    however many case files (issue 12's query budget)."""
+    reveals = IdentityReveal.objects.filter(
+        user_id=user.pk or 0, case_file=OuterRef("pk"), expires_at__gt=timezone.now()
+    ).order_by("-expires_at")
+    case_files: QuerySet[CaseFile, Any] = (
+        visible_to(user, CaseFile.objects.all())
+        .select_related("forum", "data_key", "person__identity", "age_override_by")
+        .annotate(revealed_until=Subquery(reveals.values("expires_at")[:1]))
+        .order_by("-opened_at", "-pk")
+    )
+    persons = FocusPerson.objects.all().prefetch_related(
+        Prefetch("case_files", queryset=case_files, to_attr="visible_case_files")
+    )
+    return get_object_for(user, persons, pk, audit_as=AccessEvent.Action.VIEW_PERSON)
+
+
+def reveal_on_page(case_files: Sequence[CaseFile]) -> PageReveal | None:
+    """``active_reveal`` over case files from ``person_page_get_for`` (all the user sees, not
+    only a police account's one forum): the newest reveal on a named one."""
+    named = [
+        (until, cf)
+        for cf in case_files
+        if cf.discussion_mode == CaseFile.Mode.NAMED
+        and (until := getattr(cf, "revealed_until", None)) is not None
+    ]
+    if not named:
+        return None
+    until, newest = max(named, key=lambda pair: pair[0])
+    return PageReveal(newest, until)
+
+
+def may_reveal_on_page(case_files: Sequence[CaseFile]) -> bool:
+    """``may_reveal`` over case files from ``person_page_get_for``: the "reveal" rule of
+    ``FocusPersonQuerySet.restrict`` is an open, named case file on one of the user's forums,
+    exactly the named ones among them."""
+    return any(cf.discussion_mode == CaseFile.Mode.NAMED for cf in case_files)
 
 
 def may_reveal(*, user: AnyUser, person: FocusPerson) -> bool:

@@ -4,11 +4,12 @@
     python scripts/with_services.py -- pytest ...
 
 Both live in a temporary directory on free ports and are torn down afterwards, whatever the
-command's outcome. The command gets DATABASE_URL, REDIS_URL and PG_BINDIR, and for the
+command's outcome. The command gets DATABASE_URL, REDIS_URL and PG_BINDIR, for the
 plaintext canaries PG_LOG (the server's log) and REDIS_DIR (where a Redis SAVE writes
-dump.rdb). Missing server binaries (and Chromium, for tests/e2e) are installed with apt-get
-when running as root (CI); otherwise one line says what to install. PostgreSQL refuses to run as root, so as root the
-cluster belongs to `postgres`.
+dump.rdb), and for the fault drills PG_DATA (the cluster's directory, for pg_ctl). Missing
+server binaries (and Chromium, for tests/e2e) are installed with apt-get when running as root
+(CI); otherwise one line says what to install. PostgreSQL refuses to run as root, so as root
+the cluster belongs to `postgres`.
 """
 
 from __future__ import annotations
@@ -156,27 +157,29 @@ def postgres(workdir: Path, bindir: Path) -> Iterator[str]:
         )
 
 
+def redis_command(port: int, workdir: Path) -> list[str]:
+    """A throwaway Redis on loopback (the fault drills start it again on the same port)."""
+    return [
+        "redis-server",
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(workdir),
+        "--maxmemory-policy",
+        "noeviction",
+    ]
+
+
 @contextlib.contextmanager
 def redis(workdir: Path) -> Iterator[str]:
     port = free_port()
-    process = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(workdir),
-            "--maxmemory-policy",
-            "noeviction",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
+    process = subprocess.Popen(redis_command(port, workdir), stdout=subprocess.DEVNULL)
     try:
         wait_for_port(port)
         yield f"redis://127.0.0.1:{port}/0"
@@ -215,6 +218,8 @@ def main(argv: list[str]) -> int:
                 "CELERY_BROKER_URL": redis_url,
                 "PG_BINDIR": str(bindir),
                 "PG_LOG": str(workdir / "pg" / "postgres.log"),
+                # The cluster's directory, for `pg_ctl restart` (the fault drills).
+                "PG_DATA": str(workdir / "pg" / "pgdata"),
                 "REDIS_DIR": str(workdir / "redis"),
                 # Development keys are acceptable for throwaway data; production refusal is
                 # tested separately in subprocesses.

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import Agency, User
 from coordination.models import Note
@@ -199,3 +200,36 @@ def test_person_page_notes(world, client):
     shown = after.content.decode().count('class="card record-card"')
     assert shown >= before.content.decode().count('class="card record-card"') + MORE
     assert queries_after == queries_before
+
+
+# --- the person page's budget (issue 12) -----------------------------------------------------
+
+PERSON_PAGE_BUDGET = 12  # session, user (with roles and forums), second factor, the page, audit
+
+
+def add_to_person(world: World) -> None:
+    """More of what the page shows: notes and a consent history, so more rows could not hide
+    behind a constant."""
+    from persons.workflow import consent_record
+
+    add_notes(world)
+    for decision in ["obtained", "withdrawn", "obtained"]:
+        consent_record(
+            actor=world.coordinator,
+            case_file=world.case_file,
+            given_by="custody_holder",
+            decision=decision,
+            given_on=timezone.localdate(),
+        )
+
+
+@pytest.mark.parametrize("who", ["school_member", "coordinator", "police_member"])
+def test_person_page_stays_within_its_query_budget(world, client, who):
+    client.force_login(getattr(world, who))
+    url = f"/personer/{world.person.pk}/"
+    client.get(url)
+    queries_before, _ = measure(client, url)
+    add_to_person(world)
+    queries_after, _ = measure(client, url)
+    assert queries_after == queries_before
+    assert queries_after <= PERSON_PAGE_BUDGET, queries_after

@@ -28,7 +28,9 @@ class IsDPO(permissions.BasePermission):
 
 
 class AuditCursorPagination(StrictCursorPagination):
-    ordering = "-seq"
+    # Newest first by id, not seq: a read is listed at once, before the sequencer has given it
+    # its place in the chain (seq is null until then).
+    ordering = "-id"
 
 
 class AccessEventSerializer(serializers.ModelSerializer[AccessEvent]):

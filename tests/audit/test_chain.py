@@ -23,7 +23,7 @@ from audit.models import (
     Checkpoint,
     Disclosure,
 )
-from audit.services import access_record, checkpoint_record
+from audit.services import access_record, checkpoint_record, sequence_pending
 from audit.verify import verify_all, verify_chain
 from config.keys import decode_key, new_key
 from core import crypto
@@ -105,6 +105,7 @@ def trail(world, client):
         access_record(actor=world.coordinator, action="search", search_criterion=f"q=X{i}")
     assert AccessEvent.objects.count() >= 12
     assert Disclosure.objects.count() >= 1
+    sequence_pending()  # as beat's sequencer does within seconds
     return world
 
 

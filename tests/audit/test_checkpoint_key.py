@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import ChainHead, Checkpoint
-from audit.services import access_record, checkpoint_record
+from audit.services import access_record, checkpoint_record, sequence_pending
 from audit.tasks import AUDIT_QUEUE, record_checkpoints
 from audit.verify import verify_all
 from config import keys
@@ -47,6 +47,7 @@ def forged_checkpoint(chain: str, seed: bytes) -> Checkpoint:
 def trail(world):
     for _ in range(3):
         access_record(actor=world.coordinator, action="search", search_criterion="q=A")
+    sequence_pending()
     return world
 
 

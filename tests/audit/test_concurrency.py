@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 
 from audit.models import AccessEvent, ChainHead, Checkpoint
-from audit.services import access_record, checkpoint_record
+from audit.services import access_record, checkpoint_record, sequence_pending
 from audit.verify import verify_all, verify_chain
 from tests.factories import UserFactory
 
@@ -89,6 +89,8 @@ def test_concurrent_writers_keep_the_chain_whole(child_env, tmp_path):
     for process, (_, stderr) in zip(processes, outcomes, strict=True):
         assert process.returncode == 0, stderr.decode()[-3000:]
 
+    # The writers wrote without the head's lock; one sequencer chains them in id order.
+    assert sequence_pending() == WRITERS * EACH
     events = list(AccessEvent.objects.order_by("seq"))
     total = WRITERS * EACH
     assert len(events) == total

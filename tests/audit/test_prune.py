@@ -43,7 +43,7 @@ from audit.models import (
     SpotCheck,
 )
 from audit.retention import prune
-from audit.services import access_record, checkpoint_record, disclosure_record
+from audit.services import access_record, checkpoint_record, disclosure_record, sequence_pending
 from audit.tasks import AUDIT_QUEUE, prune_audit
 from audit.verify import verify_all, verify_chain
 from config import keys
@@ -67,11 +67,19 @@ def frozen(moment: datetime.datetime) -> time_machine.travel:
 
 
 def events(n: int, at: datetime.datetime, actor: User | AnonymousUser) -> list[AccessEvent]:
+    """``n`` reads at ``at``, chained by the sequencer as beat's run does (with their seq)."""
     with frozen(at):
-        return [
+        made = [
             access_record(actor=actor, action="search", search_criterion=f"q=S{i}")
             for i in range(n)
         ]
+        sequence_pending()
+    return list(AccessEvent.objects.filter(pk__in=[e.pk for e in made]).order_by("seq"))
+
+
+def seq_of(event: AccessEvent) -> int:
+    assert event.seq is not None, "chained by events()"
+    return event.seq
 
 
 def chain(model: type[AccessEvent] | type[Disclosure] = AccessEvent) -> list[int]:
@@ -217,7 +225,7 @@ def test_rows_left_behind_a_cut_are_named(actor):
     seed_row = first[1]
     cut = Checkpoint(
         chain="access_event",
-        seq=seed_row.seq,
+        seq=seq_of(seed_row),
         row_hash=seed_row.row_hash,
         created_at=timezone.now(),
         public_key=crypto.signing_public_key(),
@@ -334,7 +342,7 @@ def test_the_function_refuses_rows_that_have_not_expired(actor):
     young = events(2, timezone.now(), actor)[-1]
     cut = Checkpoint(
         chain="access_event",
-        seq=young.seq,
+        seq=seq_of(young),
         row_hash=young.row_hash,
         created_at=timezone.now(),
         public_key=crypto.signing_public_key(),

@@ -280,7 +280,7 @@ def test_listed_pseudonyms_are_recorded_as_one_access_event(client, world):
     add_case_files(world, 2)
     before = AccessEvent.objects.count()
     page(client, world.coordinator)
-    events = list(AccessEvent.objects.order_by("seq")[before:])
+    events = list(AccessEvent.objects.order_by("id")[before:])
     listed = [e for e in events if e.action == AccessEvent.Action.LIST_PERSONS]
     assert len(listed) == 1
     assert set(listed[0].person_ids) == set(

@@ -116,12 +116,12 @@ def test_known_and_new_cpr_get_the_same_page_message(world, client):
 def test_the_cpr_lookup_is_recorded_as_a_search_without_the_cpr(world, client):
     client.force_login(world.outsider)
     payload = {"forum": world.other_forum.pk, "source_agency": world.social.pk}
-    start = AccessEvent.objects.latest("seq").seq
+    start = AccessEvent.objects.latest("id").pk
     post(client, CONCERNS, concern(world, PERSON_CPR, **payload))
     post(client, CONCERNS, concern(world, NEW_CPR, **payload))
     searches = AccessEvent.objects.filter(
-        actor=world.outsider, action=AccessEvent.Action.SEARCH, seq__gt=start
-    ).order_by("seq")
+        actor=world.outsider, action=AccessEvent.Action.SEARCH, id__gt=start
+    ).order_by("id")
     assert [e.search_criterion for e in searches] == [CPR_MATCH_CRITERION] * 2
     assert searches[0].person_ids == [world.person.pk]  # the DPO sees whom the CPR found
     assert searches[1].person_ids == []
@@ -360,7 +360,7 @@ def test_police_api_lists_need_one_forum_and_refusals_are_recorded(police_in_two
     response = client.get(url)
     assert response.status_code == 403, response.content
     assert "§ 115" in response.json()["detail"]
-    denial = AccessEvent.objects.filter(actor=w.police_member, action="denied").latest("seq")
+    denial = AccessEvent.objects.filter(actor=w.police_member, action="denied").latest("id")
     assert "across_forums" in denial.reason
     scoped = client.get(url.split("?")[0] + f"?forum={w.forum.pk}")
     assert scoped.status_code == 200

@@ -10,6 +10,8 @@ covered; it is idempotent. The application role gets:
   ``auditlog_logentry``): it can add audit rows and read them, never change, delete or
   truncate them, and, owning nothing, never disable the triggers;
 - SELECT, INSERT, UPDATE on ``audit_chainhead`` (appends lock and advance the head);
+- UPDATE of only ``seq``, ``prev_hash`` and ``row_hash`` on ``audit_accessevent``: the
+  sequencer chains the reads written pending, and the trigger lets nothing else change;
 - SELECT, INSERT, UPDATE, DELETE on every other table; USAGE, SELECT on the sequences;
 - by default privilege, only SELECT, INSERT on tables the owner creates later, until this
   command runs again: a new table is never writable by accident.
@@ -35,6 +37,7 @@ from django.db import connection, transaction
 # Audit records without an append-only trigger: append-only through privileges alone.
 APPEND_ONLY_BY_PRIVILEGE = ("audit_pseudonymalias", "auditlog_logentry")
 CHAIN_HEAD = "audit_chainhead"
+SEQUENCED = "audit_accessevent"  # pending rows get their chain position (audit.services)
 FORGET_FUNCTION = "tvaers_changelog_forget(integer, text[])"
 PRUNE_FUNCTIONS = ("tvaers_audit_prune(text, bigint)", "tvaers_changelog_prune(timestamptz)")
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -143,6 +146,11 @@ class Command(BaseCommand):
             *(
                 [f"GRANT UPDATE ON {where}.{quote(CHAIN_HEAD)} TO {who}"]
                 if CHAIN_HEAD in tables
+                else []
+            ),
+            *(
+                [f"GRANT UPDATE (seq, prev_hash, row_hash) ON {where}.{quote(SEQUENCED)} TO {who}"]
+                if SEQUENCED in tables
                 else []
             ),
             f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {where} FROM {who}",
