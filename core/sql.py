@@ -1,7 +1,7 @@
 """SQL pieces Django lacks, each written for PostgreSQL and for SQLite (``make run``):
 
-- ``JoinedText``: a string aggregate (STRING_AGG / GROUP_CONCAT). The request's user is loaded
-  with their role and forum names joined this way, in one query (forums.backends).
+- ``JsonList``: a JSON list aggregate (JSON_AGG / JSON_GROUP_ARRAY). The request's user is
+  loaded with their role names and forums gathered this way, in one query (forums.backends).
 - ``InIds``: ``column IN (subquery)`` that PostgreSQL answers from the subquery's side
   (``column = ANY(ARRAY(subquery))``): the permission filter's few hundred ids, then one index
   probe each, whatever the planner guesses about the join (decision 0018)."""
@@ -10,39 +10,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import (
-    Aggregate,
-    BooleanField,
-    CharField,
-    F,
-    Func,
-    QuerySet,
-    Subquery,
-    TextField,
-)
-from django.db.models.functions import Cast
-
-SEPARATOR = ","
+from django.db.models import Aggregate, BooleanField, F, Func, QuerySet, Subquery, TextField
 
 
-class JoinedText(Aggregate):
-    """The values of ``expression`` joined by ``,`` (no order promised)."""
+class JsonList(Aggregate):
+    """The values of ``expression`` as a JSON list (JSON_AGG / JSON_GROUP_ARRAY): exact for any
+    value, where a joined string would split on a separator a name may contain."""
 
-    function = "STRING_AGG"
-    template = "%(function)s(%(expressions)s, ',')"
-    output_field = TextField()
+    function = "JSON_AGG"
+    output_field = TextField()  # the JSON text: decoded by the caller, alike on both databases
 
-    def __init__(self, expression: Any, **extra: Any) -> None:
-        super().__init__(Cast(expression, CharField()), **extra)
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(
+            compiler, connection, template="%(function)s(%(expressions)s)::text", **extra
+        )
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return super().as_sql(
-            compiler,
-            connection,
-            function="GROUP_CONCAT",
-            template="%(function)s(%(expressions)s, ',')",
-            **extra,
-        )
+        return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra)
 
 
 class InIds(Func):

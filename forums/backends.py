@@ -10,6 +10,7 @@ this and ask the database each time."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
@@ -17,19 +18,16 @@ from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Concat
 
 from accounts.models import User
-from core.sql import SEPARATOR, JoinedText
+from core.sql import JsonList
 from forums.models import Membership
 
 ROLES_ATTR = "_tvaers_roles"  # read by core.permissions.roles_of
 FORUM_ROLES_ATTR = "_tvaers_forum_roles"  # read by persons.models.member_forum_ids
 
 
-def _joined(queryset: Any, expression: Any) -> Subquery:
+def _gathered(queryset: Any, expression: Any) -> Subquery:
     return Subquery(
-        queryset.order_by()
-        .values("user_id")
-        .annotate(joined=JoinedText(expression))
-        .values("joined")
+        queryset.order_by().values("user_id").annotate(listed=JsonList(expression)).values("listed")
     )
 
 
@@ -42,25 +40,29 @@ class RequestUserBackend(ModelBackend):
         user = (
             User._default_manager.select_related("agency")
             .annotate(
-                tvaers_roles=_joined(user_groups, "group__name"),
-                tvaers_forums=_joined(memberships, Concat("forum_id", Value(":"), "role")),
+                tvaers_roles=_gathered(user_groups, "group__name"),
+                tvaers_forums=_gathered(memberships, Concat("forum_id", Value(":"), "role")),
             )
             .filter(pk=user_id)
             .first()
         )
         if user is None or not self.user_can_authenticate(user):
             return None
-        roles = getattr(user, "tvaers_roles", None) or ""
-        forums = getattr(user, "tvaers_forums", None) or ""
-        setattr(user, ROLES_ATTR, frozenset(filter(None, roles.split(SEPARATOR))))
-        setattr(user, FORUM_ROLES_ATTR, _forum_roles(forums))
+        roles: list[str] = _listed(getattr(user, "tvaers_roles", None))
+        setattr(user, ROLES_ATTR, frozenset(roles))
+        setattr(user, FORUM_ROLES_ATTR, _forum_roles(_listed(getattr(user, "tvaers_forums", None))))
         return user
 
 
-def _forum_roles(joined: str) -> dict[int, frozenset[str]]:
-    """``"12:member,15:chair"`` → ``{12: {"member"}, 15: {"chair"}}``."""
+def _listed(value: Any) -> list[str]:
+    """A gathered JSON list (text); None when there was nothing to gather."""
+    return [str(item) for item in json.loads(value)] if value else []
+
+
+def _forum_roles(items: list[str]) -> dict[int, frozenset[str]]:
+    """``["12:member", "15:chair"]`` → ``{12: {"member"}, 15: {"chair"}}``."""
     roles: dict[int, set[str]] = {}
-    for item in filter(None, joined.split(SEPARATOR)):
+    for item in items:
         forum_id, _, role = item.partition(":")
         roles.setdefault(int(forum_id), set()).add(role)
     return {forum_id: frozenset(names) for forum_id, names in roles.items()}
