@@ -215,8 +215,9 @@ def sequence_pending(limit: int = SEQUENCE_BATCH) -> int:
             row.row_hash = row.compute_hash()
             head.seq, head.row_hash = row.seq, row.row_hash
         if rows:
-            _write_chain_positions(rows)
+            # The head first: the trigger lets a row take a seq only up to the head's.
             head.save(update_fields=["seq", "row_hash"])
+            _write_chain_positions(rows)
     return len(rows)
 
 

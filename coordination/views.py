@@ -138,7 +138,9 @@ class PersonDetailView(ProtectedView):
         notes = selectors.notes_of_person(user=user, person=person, forum_id=forum)
         record_access(user, concerns, AccessEvent.Action.VIEW_CONCERN, model=Concern)
         record_access(user, notes, AccessEvent.Action.VIEW_NOTE)
-        reveal = person_selectors.reveal_on_page(visible)
+        # Within the police account's one forum too: a name revealed through another forum
+        # is not shown on this forum's page.
+        reveal = person_selectors.reveal_on_page(case_files)
         context = {
             "person": person,
             "scope_forum": forum,
@@ -149,7 +151,7 @@ class PersonDetailView(ProtectedView):
             "reveal": reveal,
             # As this forum knows the person, never what other forums registered.
             "identity": reveal.case_file.known_identity() if reveal else None,
-            "may_reveal": person_selectors.may_reveal_on_page(visible),
+            "may_reveal": person_selectors.may_reveal_on_page(case_files),
             "managing_forum_ids": managing,
             "user_agency_id": getattr(user, "agency_id", None),
             "reveal_form": forms.get("reveal_form") or RevealForm(),

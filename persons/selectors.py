@@ -214,8 +214,8 @@ def person_page_get_for(*, user: AnyUser, pk: Any) -> FocusPerson:
 
 
 def reveal_on_page(case_files: Sequence[CaseFile]) -> PageReveal | None:
-    """``active_reveal`` over case files from ``person_page_get_for`` (all the user sees, not
-    only a police account's one forum): the newest reveal on a named one."""
+    """``active_reveal`` over case files from ``person_page_get_for`` (for a police account,
+    those of its one forum): the newest reveal on a named one."""
     named = [
         (until, cf)
         for cf in case_files

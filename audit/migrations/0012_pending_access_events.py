@@ -3,7 +3,8 @@
 Reads append their events on the request path with ``seq`` NULL and no hashes; one sequencer
 (audit.services.sequence_pending) gives them seq, previous hash and hash shortly after. The
 append-only trigger now lets exactly that change through on ``audit_accessevent``: from a
-pending row (seq NULL, hashes empty) to a chained one, with every other column unchanged.
+pending row (seq NULL, hashes empty) to a chained one no further than the chain's head, with
+every other column unchanged.
 Any other UPDATE, and every DELETE outside ``tvaers_audit_prune``, stays refused.
 
 PostgreSQL compares the rows as JSON minus the three chain columns, so a column added later is
@@ -30,6 +31,9 @@ BEGIN
         IF OLD.seq IS NULL AND OLD.prev_hash = '' AND OLD.row_hash = ''
            AND NEW.seq IS NOT NULL AND length(NEW.prev_hash) = 64
            AND length(NEW.row_hash) = 64
+           -- Never past the head: the sequencer advances the head first, so a row placed
+           -- beyond it (out of verification's sight, or jamming the next seq) is refused.
+           AND NEW.seq <= (SELECT h.seq FROM audit_chainhead h WHERE h.chain = 'access_event')
            AND (to_jsonb(NEW) - 'seq' - 'prev_hash' - 'row_hash')
                = (to_jsonb(OLD) - 'seq' - 'prev_hash' - 'row_hash')
         THEN
@@ -79,7 +83,9 @@ def sqlite_triggers(apps, schema_editor):
             f"CREATE TRIGGER {TABLE}_no_update BEFORE UPDATE ON {TABLE} WHEN NOT ("
             "OLD.seq IS NULL AND OLD.prev_hash = '' AND OLD.row_hash = '' "
             "AND NEW.seq IS NOT NULL AND length(NEW.prev_hash) = 64 "
-            f"AND length(NEW.row_hash) = 64 AND {unchanged}) " + refuse % "UPDATE"
+            "AND length(NEW.row_hash) = 64 AND NEW.seq <= "
+            "(SELECT h.seq FROM audit_chainhead h WHERE h.chain = 'access_event') "
+            f"AND {unchanged}) " + refuse % "UPDATE"
         )
         cursor.execute(
             f"CREATE TRIGGER IF NOT EXISTS {TABLE}_no_delete BEFORE DELETE ON {TABLE} "

@@ -152,13 +152,14 @@ def test_a_pending_row_sequenced_with_a_false_hash_is_caught(world):
     cannot change, and a wrong hash or link is named by verification."""
     event = reads(world, 1)[0]
     head = ChainHead.objects.get(chain="access_event")
-    raw(
-        "UPDATE audit_accessevent SET seq = %s, prev_hash = %s, row_hash = %s WHERE id = %s",
-        [head.seq + 1, head.row_hash, "f" * 64, event.pk],
-    )
+    # The head first: the trigger lets no row past it.
     raw(
         "UPDATE audit_chainhead SET seq = seq + 1, row_hash = %s WHERE chain = 'access_event'",
         ["f" * 64],
+    )
+    raw(
+        "UPDATE audit_accessevent SET seq = %s, prev_hash = %s, row_hash = %s WHERE id = %s",
+        [head.seq + 1, head.row_hash, "f" * 64, event.pk],
     )
     result = verify_chain(AccessEvent)
     assert not result.ok
