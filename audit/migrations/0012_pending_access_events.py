@@ -79,13 +79,17 @@ def sqlite_triggers(apps, schema_editor):
     refuse = f"BEGIN SELECT RAISE(ABORT, 'audit table {TABLE} is append-only: %s refused'); END"
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(f"DROP TRIGGER IF EXISTS {TABLE}_no_update")
-        cursor.execute(
-            f"CREATE TRIGGER {TABLE}_no_update BEFORE UPDATE ON {TABLE} WHEN NOT ("
-            "OLD.seq IS NULL AND OLD.prev_hash = '' AND OLD.row_hash = '' "
+        # Column names from the model, no input.
+        allowed = (
+            "OLD.seq IS NULL AND OLD.prev_hash = '' AND OLD.row_hash = '' "  # noqa: S608
             "AND NEW.seq IS NOT NULL AND length(NEW.prev_hash) = 64 "
             "AND length(NEW.row_hash) = 64 AND NEW.seq <= "
             "(SELECT h.seq FROM audit_chainhead h WHERE h.chain = 'access_event') "
-            f"AND {unchanged}) " + refuse % "UPDATE"
+            f"AND {unchanged}"
+        )
+        cursor.execute(  # names from the model, no input
+            f"CREATE TRIGGER {TABLE}_no_update BEFORE UPDATE ON {TABLE} WHEN NOT ({allowed}) "
+            + refuse % "UPDATE"
         )
         cursor.execute(
             f"CREATE TRIGGER IF NOT EXISTS {TABLE}_no_delete BEFORE DELETE ON {TABLE} "
