@@ -131,19 +131,6 @@ def person_get_for(
     return get_object_for(user, persons, pk, action, audit_as=audit_as)
 
 
-def casefiles_of_person(
-    *, user: AnyUser, person: FocusPerson, forum_id: int | None = None
-) -> list[CaseFile]:
-    case_files = visible_to(user, CaseFile.objects.filter(person=person))
-    if forum_id is not None:
-        case_files = case_files.filter(forum_id=forum_id)
-    return list(
-        case_files.select_related("forum", "data_key", "person", "age_override_by").order_by(
-            "-opened_at"
-        )
-    )
-
-
 def casefiles_managed_of_person(*, user: AnyUser, person: FocusPerson) -> QuerySet[CaseFile, Any]:
     """The person's open case files on forums the user chairs or coordinates."""
     return visible_to(user, CaseFile.objects.filter(person=person), "change").select_related(
@@ -161,25 +148,6 @@ def concerns_of_person(
         concerns.select_related(
             "case_file__data_key", "case_file__person", "case_file__forum", "source_agency"
         ).order_by("-created_at")
-    )
-
-
-def active_reveal(*, user: AnyUser, person: FocusPerson) -> IdentityReveal | None:
-    """The user's unexpired reveal, while the named case file it was made on (whose known
-    identity it shows) is still open, named and on one of the user's forums."""
-    named = visible_to(
-        user, CaseFile.objects.filter(person=person, discussion_mode=CaseFile.Mode.NAMED)
-    )
-    return (
-        IdentityReveal.objects.filter(
-            user_id=user.pk or 0,
-            person=person,
-            expires_at__gt=timezone.now(),
-            case_file__in=named,
-        )
-        .select_related("case_file__data_key", "case_file__person__identity")
-        .order_by("-expires_at")
-        .first()
     )
 
 
@@ -214,8 +182,9 @@ def person_page_get_for(*, user: AnyUser, pk: Any) -> FocusPerson:
 
 
 def reveal_on_page(case_files: Sequence[CaseFile]) -> PageReveal | None:
-    """``active_reveal`` over case files from ``person_page_get_for`` (for a police account,
-    those of its one forum): the newest reveal on a named one."""
+    """The user's unexpired reveal among case files from ``person_page_get_for`` (for a police
+    account, those of its one forum): the newest on a named case file, which shows the identity
+    as that case file's forum knows it."""
     named = [
         (until, cf)
         for cf in case_files
@@ -229,14 +198,10 @@ def reveal_on_page(case_files: Sequence[CaseFile]) -> PageReveal | None:
 
 
 def may_reveal_on_page(case_files: Sequence[CaseFile]) -> bool:
-    """``may_reveal`` over case files from ``person_page_get_for``: the "reveal" rule of
-    ``FocusPersonQuerySet.restrict`` is an open, named case file on one of the user's forums,
-    exactly the named ones among them."""
+    """Whether the user may reveal, over case files from ``person_page_get_for``: the "reveal"
+    rule of ``FocusPersonQuerySet.restrict`` is an open, named case file on one of the user's
+    forums, exactly the named ones among them."""
     return any(cf.discussion_mode == CaseFile.Mode.NAMED for cf in case_files)
-
-
-def may_reveal(*, user: AnyUser, person: FocusPerson) -> bool:
-    return visible_to(user, FocusPerson.objects.filter(pk=person.pk), "reveal").exists()
 
 
 def retention_decisions(
