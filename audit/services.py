@@ -227,10 +227,9 @@ def _write_chain_positions(rows: Sequence[AccessEvent]) -> None:
     if connection.vendor != "postgresql":
         AccessEvent.objects.bulk_update(rows, ["seq", "prev_hash", "row_hash"], batch_size=500)
         return
-    table = AccessEvent._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} AS e SET seq = v.seq, prev_hash = v.prev_hash, "  # noqa: S608 - model's own table name
+            "UPDATE audit_accessevent AS e SET seq = v.seq, prev_hash = v.prev_hash, "
             "row_hash = v.row_hash FROM (SELECT unnest(%s::bigint[]) AS id, "
             "unnest(%s::bigint[]) AS seq, unnest(%s::varchar[]) AS prev_hash, "
             "unnest(%s::varchar[]) AS row_hash) AS v WHERE e.id = v.id AND e.seq IS NULL",

@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from django.core.management.color import no_style
 from django.db import connection, models
+from django.db.models import Max
 from django.db.models.fields import NOT_PROVIDED
 
 Converter = Callable[[Any], Any] | None
@@ -48,12 +49,8 @@ class Timings:
 
 def next_id(model: type[models.Model]) -> int:
     """The first free id of a table (migrations put a few rows in some, e.g. the groups)."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    pk = connection.ops.quote_name(model._meta.pk.column)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(MAX({pk}), 0) + 1 FROM {table}")  # noqa: S608 - names from _meta
-        first: int = cursor.fetchone()[0]
-    return first
+    highest = model._default_manager.aggregate(highest=Max("pk"))["highest"]
+    return int(highest or 0) + 1
 
 
 def _fills_itself(model_field: models.Field[Any, Any]) -> bool:
