@@ -25,6 +25,7 @@ from typing import Any
 import requests
 
 from accounts.demo import DEMO_PASSWORD, demo_totp_key
+from bench.login import csrf_token as csrf_token  # re-exported for the drills
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -75,13 +76,6 @@ def totp_code() -> str:
     from django_otp.oath import TOTP
 
     return f"{TOTP(bytes.fromhex(demo_totp_key())).token():06d}"
-
-
-def csrf_token(html: str) -> str:
-    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
-    if found is None:
-        raise AssertionError("no CSRF token on the page")
-    return found.group(1)
 
 
 @dataclass(eq=False)
