@@ -23,7 +23,9 @@ class NoteQuerySet(models.QuerySet["Note"]):
 
         Sharing (action "share") is for the author's agency only.
         """
-        visible = self.filter(case_file__in=CaseFile.objects.restrict(user, "view"))
+        # By the visible case files' ids, as Concern and Plan (decision 0018).
+        case_files = CaseFile.objects.restrict(user, "view").order_by().values("pk")
+        visible = self.filter(InIds("case_file_id", case_files))
         agency_id: int = getattr(user, "agency_id", None) or 0
         if action == "share":
             return visible.filter(visibility=Note.Visibility.AGENCY, agency_id=agency_id)

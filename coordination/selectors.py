@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
 
 from coordination.models import AgendaItem, ForumSession, Note, Plan, PlanAction
 from core.permissions import AnyUser, get_object_for, visible_to
-from persons.models import CaseFile, FocusPerson
+from persons.models import CaseFile
 
 
 def notes_base() -> QuerySet[Note, Any]:
@@ -16,17 +17,19 @@ def notes_base() -> QuerySet[Note, Any]:
     return Note.objects.select_related("case_file__data_key", "case_file__person", "author")
 
 
-def notes_of_person(
-    *, user: AnyUser, person: FocusPerson, forum_id: int | None = None
-) -> list[Note]:
-    notes = visible_to(user, Note.objects.filter(case_file__person=person))
-    if forum_id is not None:
-        notes = notes.filter(case_file__forum_id=forum_id)
-    return list(
-        notes.select_related(
-            "case_file__data_key", "case_file__person", "case_file__forum", "author", "agency"
-        ).order_by("-created_at")
+def notes_on_case_files(*, user: AnyUser, case_files: Sequence[CaseFile]) -> list[Note]:
+    """The notes the user sees on ``case_files`` (the person page's, read through the
+    permission filter), newest first, each with its case file from ``case_files`` (as
+    persons.selectors.concerns_on_case_files)."""
+    by_id = {cf.pk: cf for cf in case_files}
+    notes = list(
+        visible_to(user, Note.objects.filter(case_file_id__in=by_id))
+        .select_related("author", "agency")
+        .order_by("-created_at")
     )
+    for note in notes:
+        note.case_file = by_id[note.case_file_id]
+    return notes
 
 
 def note_get_for(*, user: AnyUser, pk: Any, action: str = "view") -> Note:

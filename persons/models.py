@@ -359,7 +359,11 @@ class CaseFile(EncryptedModel):
 
 class ConcernQuerySet(models.QuerySet["Concern"]):
     def restrict(self, user: AnyUser, action: str = "view") -> ConcernQuerySet:
-        return self.filter(case_file__in=CaseFile.objects.restrict(user, action))
+        """Concerns on the case files the user sees, looked up by the case files' ids (a few
+        hundred) rather than joined: a join made PostgreSQL plan every concern query with one
+        relation more (decision 0018)."""
+        visible = CaseFile.objects.restrict(user, action).order_by().values("pk")
+        return self.filter(InIds("case_file_id", visible))
 
 
 class Concern(EncryptedModel):
