@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
+from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
@@ -41,7 +42,14 @@ app.conf.update(
     task_default_queue="celery",
     task_queues=[Queue(name, Exchange(name), routing_key=name) for name in ("celery", "audit")],
     task_routes={"audit.tasks.record_checkpoints": {"queue": "audit"}},
-    beat_schedule={
+)
+
+
+def beat_schedule() -> dict[str, dict[str, Any]]:
+    """The periodic tasks. Built when Celery reads its configuration, not when this module is
+    imported: it reads settings, and ``python -m config.keys`` imports this package before any
+    configuration exists (issue 14)."""
+    return {
         # Chains the access events written since the last run (audit.services): a read takes
         # its place in the chain within seconds. Expires so a stopped worker finds no backlog
         # of runs, only of rows (one run chains them all).
@@ -87,6 +95,12 @@ app.conf.update(
             "task": "persons.tasks.expire_person_grants",
             "schedule": crontab(minute="*/15"),
         },
-    },
-)
+    }
+
+
+@app.on_after_configure.connect
+def _install_beat_schedule(sender: Celery, source: Any, **kwargs: Any) -> None:
+    source.beat_schedule = beat_schedule()
+
+
 app.autodiscover_tasks()

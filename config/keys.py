@@ -65,12 +65,19 @@ def new_key() -> str:
 
 
 def main() -> None:
-    """Print a fresh set of production secrets in env-file form."""
+    """Print a fresh set of production secrets in env-file form, and nothing else on stdout:
+    ``python -m config.keys >> .env`` on a fresh checkout with no environment at all."""
+    # Imported here, not above: settings import this module and must not need cryptography.
+    from core.crypto import public_key_of
+
     key_id = "k" + secrets.token_hex(3)
+    signing = new_key()
     print(f"SECRET_KEY={secrets.token_urlsafe(50)}")
     print(f"FIELD_ENCRYPTION_KEYS={key_id}:{new_key()}")
     print(f"BLIND_INDEX_KEY={new_key()}")
-    print(f"AUDIT_SIGNING_KEY={new_key()}")
+    print(f"AUDIT_SIGNING_KEY={signing}")
+    # Its public half, which every process verifies the audit checkpoints with.
+    print(f"AUDIT_PUBLIC_KEY={public_key_of(decode_key(signing, name='AUDIT_SIGNING_KEY'))}")
 
 
 if __name__ == "__main__":

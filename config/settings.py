@@ -21,7 +21,20 @@ django_stubs_ext.monkeypatch()
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
+
+class _SecretFiles(environ.FileAwareMapping):
+    """``NAME_FILE`` read as an operator writes it: ``echo value > file`` ends the file with a
+    newline, which is not part of the value (a database URL or host name would break on it)."""
+
+    def __getitem__(self, key: str) -> str:
+        value: str = super().__getitem__(key)
+        if self.env.get(f"{key}_FILE"):
+            return value.removesuffix("\n").removesuffix("\r")
+        return value
+
+
 env = environ.FileAwareEnv()
+env.ENVIRON = _SecretFiles()
 
 DEBUG: bool = env.bool("DEBUG", default=False)
 

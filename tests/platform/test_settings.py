@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -183,6 +184,27 @@ def test_secret_may_come_from_a_file(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+def test_secret_files_may_end_with_a_newline(tmp_path):
+    """As `echo value > file` writes them (issue 14): the database URL and the hosts would not
+    parse with the newline, the keys would be other keys."""
+    given = {
+        name: PRODUCTION_ENV[name]
+        for name in ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "BLIND_INDEX_KEY")
+    }
+    overrides: dict[str, str | None] = {}
+    for name, value in given.items():
+        (tmp_path / name).write_text(value + "\n")
+        overrides |= {name: None, f"{name}_FILE": str(tmp_path / name)}
+    shown = "from django.conf import settings as s; print(repr((s.SECRET_KEY, s.ALLOWED_HOSTS, s.DATABASES['default']['NAME'])))"
+
+    result = run_django(overrides, "shell", "-c", shown)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == repr(
+        (given["SECRET_KEY"], ["tvaers.example.org"], "tvaers")
+    )
+
+
 def test_check_deploy_has_no_warnings_with_production_settings():
     result = run_django({}, "check", "--deploy", "--fail-level", "WARNING")
 
@@ -197,17 +219,28 @@ def test_development_mode_starts_with_defaults():
 
 
 def test_generated_keys_are_accepted():
-    output = subprocess.run(
-        [sys.executable, "-m", "config.keys"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout
-    generated = dict(line.split("=", 1) for line in output.strip().splitlines())
+    """On a fresh checkout with no environment at all (issue 14: it used to need DEBUG), the
+    keys and the signing key's public half, as NAME=value lines and nothing else."""
+    result = subprocess.run(
+        [sys.executable, "-m", "config.keys"],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"]},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stderr == ""
+    lines = result.stdout.strip().splitlines()
+    assert all(re.fullmatch(r"[A-Z_]+=\S+", line) for line in lines), lines
+    generated = dict(line.split("=", 1) for line in lines)
 
-    assert set(generated) == {
+    assert list(generated) == [
         "SECRET_KEY",
         "FIELD_ENCRYPTION_KEYS",
         "BLIND_INDEX_KEY",
         "AUDIT_SIGNING_KEY",
-    }
+        "AUDIT_PUBLIC_KEY",
+    ]
     public = subprocess.run(
         [sys.executable, "scripts/audit_public_key.py"],
         cwd=ROOT,
@@ -216,9 +249,8 @@ def test_generated_keys_are_accepted():
         text=True,
         check=True,
     ).stdout
-    name, value = public.strip().split("=", 1)
-    assert name == "AUDIT_PUBLIC_KEY"
-    assert run_django({**generated, "AUDIT_PUBLIC_KEY": value}).returncode == 0
+    assert public.strip() == f"AUDIT_PUBLIC_KEY={generated['AUDIT_PUBLIC_KEY']}"
+    assert run_django(generated).returncode == 0
 
 
 def test_https_protection_may_be_switched_off_only_explicitly():
