@@ -13,7 +13,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Development settings for `make run`: SQLite under var/, Celery on kombu's filesystem transport.
 RUN_ENV := DEBUG=1 CELERY_BROKER_URL=filesystem:// EMAIL_URL=filemail:///$(CURDIR)/var/mail
 
-.PHONY: help install run test lint security fmt bench drills assets messages clean
+.PHONY: help install run test lint security fmt bench drills prod-smoke assets messages clean
 
 help:
 	@echo "make run    start Tværs on http://127.0.0.1:8000 (SQLite, demo data, background worker)"
@@ -23,6 +23,7 @@ help:
 	@echo "make messages  refresh the English catalogue (locale/en) and compile the .mo files"
 	@echo "make drills fault drills on real processes: Redis, a worker, PostgreSQL, the audit write (~3 min)"
 	@echo "make bench  the load benchmark at national scale (S=0.1 by default, ~10 min): bench/results.md"
+	@echo "make prod-smoke  the production configuration as local processes, checked over HTTP (~3 min)"
 
 install: $(VENV)/.installed
 
@@ -53,6 +54,12 @@ test: install
 drills: install
 	TVAERS_DRILLS=1 $(BIN)/python scripts/with_services.py -- \
 		$(BIN)/pytest tests/drills -s -rA -p no:cacheprovider $(DRILLS_ARGS)
+
+# The production configuration as local processes (scripts/prod_smoke.py): the README's
+# production steps, then exactly what docker-compose.yml and the Dockerfile run, checked over
+# HTTP as the TLS proxy forwards it. One line per check; the first failure names what broke.
+prod-smoke: install
+	$(BIN)/python scripts/with_services.py -- $(BIN)/python scripts/prod_smoke.py
 
 # mypy's Django plugin and makemigrations load the settings: development mode, no database.
 LINT_ENV := DEBUG=1 DATABASE_URL=sqlite://:memory:
