@@ -471,7 +471,11 @@ def check_error_pages(browser: Browser) -> None:
         expect(not leaked, f"error page {answer.status_code} shows internals: {leaked}")
 
 
-def heartbeat_after(browser: Browser, since: float) -> None:
+def heartbeat_after(
+    browser: Browser,
+    since: float,
+    failure: str = "beat's heartbeat did not reach /healthz/ through the worker",
+) -> None:
     def fresh() -> bool:
         seen = health(browser).get("worker_last_seen")
         if not seen:
@@ -480,7 +484,7 @@ def heartbeat_after(browser: Browser, since: float) -> None:
 
         return datetime.fromisoformat(seen).timestamp() >= since
 
-    wait_until(fresh, HEARTBEAT_WAIT, "beat's heartbeat did not reach /healthz/ through the worker")
+    wait_until(fresh, HEARTBEAT_WAIT, failure)
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -537,6 +541,16 @@ def services(
             if process.process.poll() is None:
                 os.killpg(process.process.pid, signal.SIGKILL)
                 process.process.wait()
+
+
+def _pings(
+    planned: Mapping[str, tuple[list[str], dict[str, str]]], local: Local, name: str
+) -> bool:
+    try:
+        compose_health_check(name, planned, local)
+    except SmokeFailure:
+        return False
+    return True
 
 
 def compose_health_check(
@@ -652,9 +666,17 @@ def main() -> int:
                 print(f"prod-smoke: ok  {label}", flush=True)
             for process in running.values():
                 stop(process)
-            restarted = time.time()
+            # Work queued while every process is down is done once they are back: a task sent
+            # to the stopped worker, before beat (which would send the same) returns.
+            queued = time.time()
+            run(
+                "celery call",
+                ["celery", "-A", "config", "call", "core.tasks.record_worker_heartbeat"],
+                planned["web"][1],
+                WORKDIR / "setup.log",
+            )
             running.update(
-                {name: start(name, *planned[name], WORKDIR) for name in ("web", "worker", "beat")}
+                {name: start(name, *planned[name], WORKDIR) for name in ("web", "worker")}
             )
             wait_until(
                 lambda: health(browser) is not None, 60, "web did not come back after the restart"
@@ -664,7 +686,13 @@ def main() -> int:
                 again.status_code == 200,
                 f"the session did not survive the restart ({again.status_code})",
             )
-            heartbeat_after(browser, restarted)
+            heartbeat_after(browser, queued, "a task queued while the worker was down was lost")
+            running["beat"] = start("beat", *planned["beat"], WORKDIR)
+            wait_until(
+                lambda: _pings(planned, local, "beat"),
+                60,
+                "beat did not come back after the restart",
+            )
             run(
                 "audit_verify",
                 ["python", "manage.py", "audit_verify"],
@@ -672,7 +700,7 @@ def main() -> int:
                 WORKDIR / "setup.log",
             )
             print(
-                "prod-smoke: ok  every process stopped and restarted: session, heartbeat and audit chain intact",
+                "prod-smoke: ok  every process stopped and restarted: session, queued work, beat and audit chain intact",
                 flush=True,
             )
             for process in running.values():
