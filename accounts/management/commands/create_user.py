@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import getpass
 import os
-from typing import Any
+import re
+from typing import Any, NoReturn
 
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
@@ -24,9 +25,27 @@ from django.db import transaction
 from accounts.models import Agency, User
 from accounts.roles import Role
 
+ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+
 
 class Command(BaseCommand):
     help = "Opret en bruger med navn, myndighed og roller; adgangskoden fra miljøet eller prompten."
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        # No abbreviations: `--password SECRET` would otherwise be taken as `--password-env`,
+        # putting the password on the command line after all.
+        parser = super().create_parser(prog_name, subcommand, allow_abbrev=False, **kwargs)
+        refuse = parser.error
+
+        def error(message: str) -> NoReturn:
+            # argparse repeats unknown arguments; one of them may be a password typed in anyway.
+            if message.startswith("unrecognized arguments"):
+                message = "ukendte argumenter (ikke gentaget: de kan rumme en adgangskode)"
+            refuse(message)  # raises CommandError, or exits when run from a shell
+            raise CommandError(message)  # for the type checker: refuse() does not return
+
+        setattr(parser, "error", error)  # noqa: B010 - an instance's hook, not a class's
+        return parser
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("email", help="brugerens e-mail (brugernavnet)")
@@ -85,6 +104,9 @@ def _agency(given: str | None) -> Agency | None:
 
 
 def _password(variable: str | None) -> str:
+    if variable is not None and not ENV_NAME.fullmatch(variable):
+        # Not echoed: a value here that is no variable's name may be the password itself.
+        raise CommandError("--password-env tager navnet på en miljøvariabel (A-Z, 0-9 og _).")
     if variable:
         password = os.environ.get(variable, "")
         if not password:
