@@ -222,7 +222,9 @@ class SessionViewSet(mixins.RetrieveModelMixin, ProtectedViewSet):
         )
         return Response(SessionSerializer(session).data)
 
-    @extend_schema(request=AgendaAddSerializer, responses=AgendaItemSerializer)
+    @extend_schema(
+        request=AgendaAddSerializer, responses={status.HTTP_201_CREATED: AgendaItemSerializer}
+    )
     @action(
         detail=True, methods=["post"], url_path="agenda-items", serializer_class=AgendaAddSerializer
     )

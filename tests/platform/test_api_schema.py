@@ -70,3 +70,15 @@ def test_schema_documents_the_error_responses_and_strict_pagination():
     page_size = next(p for p in memberships["get"]["parameters"] if p["name"] == "page_size")
     assert page_size["schema"]["minimum"] == 1
     assert page_size["schema"]["maximum"] == 200
+
+
+def test_adding_to_an_agenda_is_documented_as_the_201_it_answers():
+    """Found by schemathesis (ST103): the view answers 201 Created, the schema said 200."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    responses = schema["paths"]["/api/v1/sessions/{id}/agenda-items/"]["post"]["responses"]
+    assert "201" in responses and "200" not in responses
+    assert responses["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/AgendaItem"
+    }
