@@ -18,7 +18,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -40,6 +39,7 @@ from persons.services import (
     person_grant_revoke,
 )
 from tests.factories import AgencyFactory, UserFactory
+from tests.test_issue12_attacks import body, client_for, page
 from tests.world import (
     AGENCY_NOTE_TEXT,
     CONCERN_TEXT,
@@ -59,20 +59,6 @@ PLAN_GOALS = "Mål for den unge: fast fremmøde i skolen hver dag"
 OTHER_GOALS = "Mål kun for den anden unge i det andet forum"
 REASON = "Familiens sagsbehandler skal kende planen for at kunne støtte den unge."
 PASSWORD = "Et-langt-kodeord-til-review-2026"
-
-
-def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def page(client: Client, person: FocusPerson, **params: Any) -> Any:
-    return client.get(reverse("coordination:person-detail", args=[person.pk]), params)
-
-
-def body(response: Any) -> str:
-    return str(response.content.decode())
 
 
 def join(forum: Forum, user: User, role: str = Membership.Role.MEMBER) -> Membership:
