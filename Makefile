@@ -81,10 +81,8 @@ PIP_AUDIT_PROBE := https://pypi.org/pypi/pip/24.0/json
 
 security: install
 	$(BIN)/bandit -c pyproject.toml -r . -q
-	keys="$$(DEBUG=1 $(BIN)/python -W ignore -m config.keys)"; \
-	signing="$$(echo "$$keys" | sed -n 's/^AUDIT_SIGNING_KEY=//p')"; \
-	public="$$(AUDIT_SIGNING_KEY="$$signing" $(BIN)/python scripts/audit_public_key.py)"; \
-	env $$(echo "$$keys" | grep -v '^AUDIT_SIGNING_KEY=') "$$public" \
+	keys="$$($(BIN)/python -W ignore -m config.keys)"; \
+	env $$(echo "$$keys" | grep -v '^AUDIT_SIGNING_KEY=') \
 		$(SECURITY_PROD_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
 	@if $(BIN)/python -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=20)' \
 			$(PIP_AUDIT_PROBE) 2>/dev/null; then \

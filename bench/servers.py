@@ -38,26 +38,15 @@ def ensure_wrk() -> None:
 
 
 def generate_keys() -> dict[str, str]:
-    """Fresh production keys (config.keys) and the signing key's public half."""
-    env = {**os.environ, "DEBUG": "1"}
+    """Fresh production keys and the signing key's public half, as config.keys prints them."""
     printed = subprocess.run(  # noqa: S603 - our own module
         [PYTHON, "-W", "ignore", "-m", "config.keys"],
         check=True,
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env=env,
     ).stdout
-    keys = dict(line.split("=", 1) for line in printed.splitlines() if "=" in line)
-    public = subprocess.run(  # noqa: S603 - our own script
-        [PYTHON, str(ROOT / "scripts" / "audit_public_key.py")],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**env, "AUDIT_SIGNING_KEY": keys["AUDIT_SIGNING_KEY"]},
-    ).stdout.strip()
-    keys["AUDIT_PUBLIC_KEY"] = public.split("=", 1)[1]
-    return keys
+    return dict(line.split("=", 1) for line in printed.splitlines() if "=" in line)
 
 
 def production_env(

@@ -25,6 +25,7 @@ var/prod-smoke/). Exit status 0 when everything held."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -81,11 +82,13 @@ class Step:
     environment: dict[str, str]
 
 
+@functools.cache  # read once per run: every step and health check asks
 def compose_file() -> dict[str, Any]:
     loaded: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     return loaded
 
 
+@functools.cache
 def dockerfile() -> tuple[dict[str, str], list[str], list[str]]:
     """The Dockerfile's ENV, its collectstatic RUN line (as argv, with its variables first,
     `NAME=value`) and its CMD."""
