@@ -28,7 +28,8 @@ from persons.api.fields import DecryptedTextField
 class AgendaItemSerializer(serializers.ModelSerializer[AgendaItem]):
     person = serializers.IntegerField(source="case_file.person_id", read_only=True)
     pseudonym = serializers.CharField(source="case_file.person.pseudonym", read_only=True)
-    minutes = serializers.CharField(read_only=True)  # decrypted
+    # decrypted; null until the item is recorded
+    minutes = serializers.CharField(read_only=True, allow_null=True)
     necessity = DecryptedTextField()
     legal_basis = serializers.SerializerMethodField()
 
@@ -63,6 +64,17 @@ class SessionSerializer(serializers.ModelSerializer[ForumSession]):
         # chair: the session's mødeleder (user id), who approves the minutes; null for sessions
         # planned before issue 11 (then any current chair of the forum approves).
         fields = ["id", "forum", "starts_at", "location", "status", "chair", "approved_at"]
+        read_only_fields = fields
+
+
+class SessionDetailSerializer(SessionSerializer):
+    """The shape of GET /sessions/{id}/: the session with its agenda in order (the view builds
+    it from the selectors; this documents it)."""
+
+    agenda = AgendaItemSerializer(many=True, read_only=True)
+
+    class Meta(SessionSerializer.Meta):
+        fields = [*SessionSerializer.Meta.fields, "agenda"]
         read_only_fields = fields
 
 
@@ -199,6 +211,7 @@ class SessionViewSet(mixins.RetrieveModelMixin, ProtectedViewSet):
     def base_queryset(self) -> QuerySet[ForumSession, Any]:
         return ForumSession.objects.select_related("forum")
 
+    @extend_schema(responses=SessionDetailSerializer)
     def retrieve(self, request: Request, pk: str) -> Response:
         session = selectors.session_get_for(user=request.user, pk=pk)
         items = selectors.agenda_of(user=request.user, session=session)

@@ -52,7 +52,9 @@ class ForumUpdateSerializer(StrictSerializerMixin, serializers.ModelSerializer[F
 
 class MembershipSerializer(serializers.ModelSerializer[Membership]):
     user_name = serializers.CharField(source="user.full_name", read_only=True)
-    agency = serializers.CharField(source="user.agency.name", read_only=True, default=None)
+    agency = serializers.CharField(
+        source="user.agency.name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Membership

@@ -28,6 +28,7 @@ from forums.models import Forum
 from persons.models import CaseFile, Concern
 from persons.services import IdentityInput, casefile_update, concern_register
 from tests.concurrency import race
+from tests.openapi import assert_matches
 from tests.world import NECESSITY, PERSON_CPR, PERSON_NAME, World
 
 pytestmark = pytest.mark.django_db
@@ -332,6 +333,22 @@ def test_adding_a_case_file_goes_to_the_end_and_twice_is_400(world, client, sess
     assert again.status_code == 400, again.content
     assert "case_file" in again.json()["errors"]
     assert session.items.filter(case_file=extra).count() == 1
+
+
+def test_agenda_items_answer_in_their_documented_shape(world, client, session):
+    """Found by schemathesis (ST108): an item not yet recorded answered ``minutes: null``
+    where the schema promised a string."""
+    extra = settle(new_case(world, "Skema Sag"))
+    client.force_login(world.coordinator)
+    created = post(client, f"/api/v1/sessions/{session.pk}/agenda-items/", {"case_file": extra.pk})
+    assert created.status_code == 201, created.content
+    assert created.json()["minutes"] is None
+    assert_matches("AgendaItem", created.json())
+
+    detail = client.get(f"/api/v1/sessions/{session.pk}/")
+    assert detail.status_code == 200, detail.content
+    assert [i["minutes"] for i in detail.json()["agenda"]] == [None] * session.items.count()
+    assert_matches("SessionDetail", detail.json())
 
 
 def test_plain_member_may_not_add_to_the_agenda(world, client, session):

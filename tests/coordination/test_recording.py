@@ -18,6 +18,7 @@ from coordination.models import AgendaItem, ForumSession, MinutesRevision
 from persons.models import CaseFile
 from persons.services import IdentityInput, concern_register
 from tests.concurrency import race
+from tests.openapi import assert_matches
 from tests.world import NECESSITY, PERSON_CPR, PERSON_NAME, World
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +98,7 @@ def test_recording_writes_minutes_and_exactly_one_disclosure(world, client, item
     body = response.json()
     assert body["minutes"] == MINUTES
     assert body["legal_basis"] == {"paragraph": "stk1", "cooperation": "nr1"}
+    assert_matches("AgendaItem", body)
     assert body["discussion_mode"] == "anonymous"
     assert body["version"] == 2
     new = Disclosure.objects.exclude(pk__in=before)
