@@ -310,16 +310,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
-CONTENT_BLIND_ROLES = frozenset({Role.DPO.value, Role.ADMIN.value})
+CONTENT_BLIND_ROLES = frozenset({Role.DPO.value, Role.ADMIN.value, Role.COUNCIL.value})
 CONTENT_ROLES = frozenset({Role.COORDINATOR.value, Role.MEMBER.value})
 ROLE_CONFLICT_MESSAGE = _(
-    "En databeskyttelsesrådgiver eller systemadministrator kan ikke også være koordinator "
-    "eller medlem."
+    "En databeskyttelsesrådgiver, systemadministrator eller et rådsmedlem kan ikke også være "
+    "koordinator eller medlem."
 )
 
 
 def roles_conflict(names: Iterable[str]) -> bool:
-    """A content-blind role (DPO, administrator) never goes with a content role on one
+    """A content-blind role (DPO, administrator, council member) never goes with a content role on one
     account: the blind role would otherwise be a way into content (and out of sight)."""
     held = set(names)
     return bool(held & CONTENT_BLIND_ROLES and held & CONTENT_ROLES)

@@ -14,3 +14,5 @@ class Role(models.TextChoices):
     MEMBER = "member", _("Medlem")
     DPO = "dpo", _("Databeskyttelsesrådgiver")
     ADMIN = "admin", _("Systemadministrator")
+    # Kredsråd and lokalråd members: the councils' pages and anonymous statistics only.
+    COUNCIL = "council", _("Rådsmedlem")

@@ -94,6 +94,8 @@ class AccessEvent(ChainedRecord):
         EXTEND_RETENTION = "extend_retention", _("Forlængede opbevaring")
         DELETE_DATA = "delete_data", _("Slettede data")
         DENIED = "denied", _("Afvist adgang")
+        # A council's anonymous statistics (no person: object is the council)
+        VIEW_STATISTICS = "view_statistics", _("Så statistik")
 
     occurred_at = models.DateTimeField(_("tidspunkt"), default=timezone.now)
     actor = models.ForeignKey(

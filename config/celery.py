@@ -87,6 +87,12 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "schedule": crontab(hour="3", minute="17"),
             "options": {"queue": "audit"},
         },
+        # Freezes the statistics of the quarter (and year) that ended, before the retention
+        # run that follows can delete what they count (councils.statistics).
+        "statistics-freeze": {
+            "task": "councils.tasks.freeze_statistics",
+            "schedule": crontab(hour="1", minute="45"),
+        },
         "retention": {
             "task": "persons.tasks.apply_retention",
             "schedule": crontab(hour="2", minute="30"),

@@ -160,6 +160,7 @@ INSTALLED_APPS = [
     "forums",
     "persons",
     "coordination",
+    "councils",
     "audit",
 ]
 

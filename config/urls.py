@@ -10,6 +10,7 @@ urlpatterns = [
     path("fora/", include("forums.urls")),
     path("", include("persons.urls")),
     path("", include("coordination.urls")),
+    path("raad/", include("councils.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
     # The language switch in the header: POST with CSRF, a safe ``next``, the choice in a cookie.

@@ -9,7 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from core.permissions import ROLE_DPO, has_role, sees_no_content
+from core.permissions import ROLE_COUNCIL, ROLE_DPO, has_role, sees_no_content
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ NAVIGATION: list[tuple[Promise, str, bool]] = [
     (_("Møder"), "coordination:sessions", True),
     (_("Mine opgaver"), "coordination:my-tasks", True),
     (_("Til sletning"), "persons:retention", True),
+    (_("Råd"), "councils:list", False),  # shown to council members only (below)
     (_("Notifikationer"), "core:notifications", False),
     (_("Audit"), "audit:dashboard", False),  # shown to the DPO only (below)
 ]
@@ -44,6 +45,8 @@ def navigation(request: HttpRequest) -> dict[str, list[NavItem]]:
         if shows_content and content_blind:
             continue
         if url_name.startswith("audit:") and not has_role(request.user, ROLE_DPO):
+            continue
+        if url_name.startswith("councils:") and not has_role(request.user, ROLE_COUNCIL):
             continue
         try:
             url = reverse(url_name)

@@ -6,7 +6,7 @@ protected objects only through ``visible_to`` (lists) and ``get_object_for`` (si
 404 for what the user may not see, so existence is never revealed), inside views derived from
 ``ProtectedView`` (pages) or ``core.api.ProtectedAPIView`` (API); an architecture test fails for any other view.
 
-DPOs, system administrators and superusers never see content: every ``restrict`` starts with
+DPOs, system administrators, council members and superusers never see content: every ``restrict`` starts with
 ``sees_no_content``. Reads and denials are announced through the signals below, which the
 audit app records; a receiver that fails makes the read fail.
 """
@@ -32,7 +32,8 @@ ROLE_COORDINATOR = "coordinator"
 ROLE_MEMBER = "member"
 ROLE_DPO = "dpo"
 ROLE_ADMIN = "admin"
-CONTENT_BLIND_ROLES = frozenset({ROLE_DPO, ROLE_ADMIN})
+ROLE_COUNCIL = "council"  # kredsråd/lokalråd members: councils' pages, no person content
+CONTENT_BLIND_ROLES = frozenset({ROLE_DPO, ROLE_ADMIN, ROLE_COUNCIL})
 
 # sender: the model class; kwargs: user, objects (list), action, reason (optional)
 objects_accessed = Signal()
@@ -63,7 +64,8 @@ def has_role(user: AnyUser, role: str) -> bool:
 
 
 def sees_no_content(user: AnyUser) -> bool:
-    """Anonymous, inactive, DPO, admin and superuser accounts see no protected content."""
+    """Anonymous, inactive, DPO, admin, council and superuser accounts see no protected
+    content."""
     if not user.is_authenticated or not user.is_active:
         return True
     return bool(getattr(user, "is_superuser", False) or roles_of(user) & CONTENT_BLIND_ROLES)

@@ -15,13 +15,21 @@ from django.utils import timezone
 
 from coordination.models import AgendaItem, ForumSession, Plan, PlanAction
 from coordination.plans import action_create, plan_save
+from councils.models import (
+    CooperationPlan,
+    Council,
+    CouncilMeeting,
+    CouncilMembership,
+    FocusArea,
+    StatisticsRelease,
+)
 from forums.models import Forum, ForumKind, Membership
 from persons.models import CaseFile, FocusPerson, PersonGrant
 from persons.services import casefile_update, person_grant_create
 from tests.factories import UserFactory
 from tests.world import NECESSITY, World
 
-NAMESPACES = {"forums", "persons", "coordination", "api", "audit"}
+NAMESPACES = {"forums", "persons", "coordination", "api", "audit", "councils"}
 ACTORS = [
     "anonymous",
     "member",
@@ -34,6 +42,8 @@ ACTORS = [
     "admin",
     "police_in_two_forums",
     "grantee",
+    "council_member",
+    "council_secretary",
 ]
 PERSONA = {
     "member": "school_member",
@@ -46,12 +56,21 @@ PERSONA = {
     "admin": "admin",
     "police_in_two_forums": "police_two",  # made in matrix_world
     "grantee": "grantee",  # made in matrix_world
+    "council_member": "council_member",  # made in matrix_world: the lokalråd's members
+    "council_secretary": "council_secretary",
 }
 # Personas expected to fare as another does, but where OVERRIDES say otherwise: a police
 # officer in both forums is the forum's police member as far as the forum's objects go (and
 # never lists across the two: the purpose lock); a per-person grantee is, like a former member,
 # outside every forum, but reads the person and the plan.
-ALIASES = {"police_in_two_forums": "other_agency_member", "grantee": "expired_member"}
+# Council members (the content-blind ``council`` role) fare as the administrator everywhere
+# outside their council's pages.
+ALIASES = {
+    "police_in_two_forums": "other_agency_member",
+    "grantee": "expired_member",
+    "council_member": "admin",
+    "council_secretary": "admin",
+}
 # The grantee reads the person and the plan's actions (and their own grant); what they can see
 # but not change answers 403, as everywhere (404 only for the unseen).
 GRANTEE_SEES = {
@@ -903,6 +922,101 @@ MATRIX: dict[str, list[Case]] = {
 }
 
 
+COUNCIL = {"council_member", "council_secretary"}
+
+
+def council_page(ok: int = 200, secretary_only: bool = False) -> Callable[[str], int]:
+    """The council's pages: its members (change: its secretary; a member sees it, 403); every
+    other account 404, as for a council that does not exist."""
+
+    def expected(actor: str) -> int:
+        if actor == "anonymous":
+            return 302
+        if actor == "council_secretary" or (actor in COUNCIL and not secretary_only):
+            return ok
+        return 403 if actor in COUNCIL else 404
+
+    return expected
+
+
+def the_council(w: World) -> int:
+    return w.council.pk
+
+
+def council_meeting(w: World) -> int:
+    return w.council_meeting.pk
+
+
+def council_url(name: str, *args: Callable[[World], int]) -> Callable[[World], str]:
+    return lambda w: reverse(f"councils:{name}", args=[a(w) for a in args])
+
+
+def stats_query(url: Callable[[World], str]) -> Callable[[World], str]:
+    return lambda w: url(w) + "?periode=2026-Q3"
+
+
+COUNCIL_MATRIX: dict[str, list[Case]] = {
+    "councils:list": [
+        Case("get", council_url("list"), lambda a: 302 if a == "anonymous" else 200, api=False)
+    ],
+    "councils:detail": [Case("get", council_url("detail", the_council), council_page(), api=False)],
+    "councils:statistics": [
+        Case("get", stats_query(council_url("statistics", the_council)), council_page(), api=False)
+    ],
+    "councils:statistics-csv": [
+        Case(
+            "get",
+            stats_query(council_url("statistics-csv", the_council)),
+            council_page(),
+            api=False,
+        )
+    ],
+    "councils:statistics-pdf": [
+        Case(
+            "get",
+            stats_query(council_url("statistics-pdf", the_council)),
+            council_page(),
+            api=False,
+        )
+    ],
+    "councils:status-create": [
+        Case(
+            "get",
+            council_url("status-create", the_council, lambda w: w.focus_area.pk),
+            council_page(secretary_only=True),
+            api=False,
+        ),
+        Case(
+            "post",
+            council_url("status-create", the_council, lambda w: w.focus_area.pk),
+            council_page(302, secretary_only=True),
+            data=lambda w: {"written_on": "2026-11-02", "progress": "on_track", "text": "I gang."},
+            api=False,
+        ),
+    ],
+    "councils:meeting-create": [
+        Case(
+            "get",
+            council_url("meeting-create", the_council),
+            council_page(secretary_only=True),
+            api=False,
+        )
+    ],
+    "councils:meeting": [
+        Case("get", council_url("meeting", the_council, council_meeting), council_page(), api=False)
+    ],
+    "councils:meeting-edit": [
+        Case(
+            "get",
+            council_url("meeting-edit", the_council, council_meeting),
+            council_page(secretary_only=True),
+            api=False,
+        )
+    ],
+}
+MATRIX.update(COUNCIL_MATRIX)
+
+
 def route_names() -> set[str]:
     names = set()
 
@@ -974,7 +1088,35 @@ def matrix_world(world):
         reason=REASON,
     )
     world.grantee = grantee
+    _council_for(world)
     return world
+
+
+def _council_for(world: World) -> None:
+    """The municipality's lokalråd with a plan, a focus area, a meeting and a released
+    quarter (no figures: every count 0), a plain member and the secretary."""
+    municipality = world.forum.municipality
+    council = Council.objects.create(
+        name="Lokalrådet", kind=Council.Kind.LOKALRAAD, municipality=municipality
+    )
+    since = datetime.date(2026, 1, 1)
+    for attr, role in [
+        ("council_member", CouncilMembership.Role.MEMBER),
+        ("council_secretary", CouncilMembership.Role.SECRETARY),
+    ]:
+        user = UserFactory.create(agency=world.police, roles=["council"])
+        CouncilMembership.objects.create(council=council, user=user, role=role, valid_from=since)
+        setattr(world, attr, user)
+    plan = CooperationPlan.objects.create(
+        council=council,
+        title="Handleplan",
+        period_start=since,
+        period_end=datetime.date(2026, 12, 31),
+    )
+    world.focus_area = FocusArea.objects.create(plan=plan, title="Unges trivsel")
+    world.council_meeting = CouncilMeeting.objects.create(council=council, held_on=since)
+    StatisticsRelease.objects.create(municipality=municipality, period="2026-Q3")
+    world.council = council
 
 
 OVERRIDES: dict[tuple[str, int, str], int] = {
@@ -1006,7 +1148,9 @@ def test_access(matrix_world, client, route, index, actor):
 
     response = getattr(client, case.method)(case.url(matrix_world), **kwargs)
 
-    expected = OVERRIDES.get((route, index, actor)) or case.expected(ALIASES.get(actor, actor))
+    # On the council pages the council personas are themselves (elsewhere, the administrator).
+    as_actor = actor if route in COUNCIL_MATRIX else ALIASES.get(actor, actor)
+    expected = OVERRIDES.get((route, index, actor)) or case.expected(as_actor)
     assert response.status_code == expected, getattr(response, "content", b"")[:500]
     if case.listed and expected == 200:
         body = response.json()

@@ -11,10 +11,11 @@ from audit.api.views import IsDPO
 from audit.views import DPOView
 from core.api import ProtectedAPIView
 from core.permissions import ProtectedView
+from councils.views import CouncilView
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["core", "accounts", "forums", "persons", "coordination", "audit"]
-ORDER = ["core", "accounts", "forums", "persons", "coordination"]
+APPS = ["core", "accounts", "forums", "persons", "coordination", "councils", "audit"]
+ORDER = ["core", "accounts", "forums", "persons", "coordination", "councils"]
 
 # Views that show no protected object, with the reason they need no guard.
 PUBLIC_VIEWS = {
@@ -57,7 +58,7 @@ def test_every_view_is_guarded_or_listed_public():
         if dotted in PUBLIC_VIEWS:
             continue
         guarded = cls is not None and (
-            issubclass(cls, ProtectedView | ProtectedAPIView | DPOView)
+            issubclass(cls, ProtectedView | ProtectedAPIView | DPOView | CouncilView)
             or IsDPO in getattr(cls, "permission_classes", [])
         )
         if not guarded:

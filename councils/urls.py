@@ -1,0 +1,25 @@
+from django.urls import path
+
+from councils import views
+
+app_name = "councils"
+
+urlpatterns = [
+    path("", views.CouncilListView.as_view(), name="list"),
+    path("<int:pk>/", views.CouncilDetailView.as_view(), name="detail"),
+    path("<int:pk>/statistik/", views.StatisticsView.as_view(), name="statistics"),
+    path("<int:pk>/statistik.csv", views.StatisticsCsvView.as_view(), name="statistics-csv"),
+    path("<int:pk>/statistik.pdf", views.StatisticsPdfView.as_view(), name="statistics-pdf"),
+    path(
+        "<int:pk>/indsatsomraader/<int:area_pk>/status/",
+        views.StatusCreateView.as_view(),
+        name="status-create",
+    ),
+    path("<int:pk>/moeder/nyt/", views.MeetingEditView.as_view(), name="meeting-create"),
+    path("<int:pk>/moeder/<int:meeting_pk>/", views.MeetingView.as_view(), name="meeting"),
+    path(
+        "<int:pk>/moeder/<int:meeting_pk>/rediger/",
+        views.MeetingEditView.as_view(),
+        name="meeting-edit",
+    ),
+]

@@ -1,0 +1,182 @@
+"""Hand-checked examples for councils.suppression: each one is a way a small count could leak."""
+
+import random
+
+import pytest
+
+from councils.suppression import Dimension, Equation, Hidden, cube, suppress
+from tests.councils.test_suppression_properties import recovered
+
+SMALL, SECONDARY = Hidden.SMALL, Hidden.SECONDARY
+
+
+def one_row(**counts: int) -> tuple[list[Dimension], dict[tuple[str, ...], int]]:
+    """A single dimension whose leaves add up to "T" (like forum kinds)."""
+    return [Dimension(tuple(counts), "T")], {(leaf,): n for leaf, n in counts.items()}
+
+
+def suppressed(dims, atoms, **kwargs):
+    values, equations = cube(dims, atoms)
+    return suppress(values, equations, **kwargs)
+
+
+def test_cube_sums_totals_and_lists_each_equation_once():
+    dims = [Dimension(("a", "b"), "T"), Dimension(("q1", "q2"), "Y")]
+    values, equations = cube(dims, {("a", "q1"): 1, ("b", "q1"): 2, ("b", "q2"): 4})
+
+    assert values == {
+        ("a", "q1"): 1, ("a", "q2"): 0, ("a", "Y"): 1,
+        ("b", "q1"): 2, ("b", "q2"): 4, ("b", "Y"): 6,
+        ("T", "q1"): 3, ("T", "q2"): 4, ("T", "Y"): 7,
+    }  # fmt: skip
+    assert sorted(equations, key=repr) == sorted(
+        [
+            Equation(("T", "q1"), (("a", "q1"), ("b", "q1"))),
+            Equation(("T", "q2"), (("a", "q2"), ("b", "q2"))),
+            Equation(("T", "Y"), (("a", "Y"), ("b", "Y"))),
+            Equation(("a", "Y"), (("a", "q1"), ("a", "q2"))),
+            Equation(("b", "Y"), (("b", "q1"), ("b", "q2"))),
+            Equation(("T", "Y"), (("T", "q1"), ("T", "q2"))),
+        ],
+        key=repr,
+    )
+
+
+def test_cube_rejects_an_atom_outside_the_leaves():
+    with pytest.raises(ValueError, match="not a combination"):
+        cube([Dimension(("a",), "T")], {("T",): 3})
+
+
+def test_a_single_small_cell_is_hidden_alone():
+    dims = [Dimension(("a", "b"))]  # no total: nothing to subtract it from
+
+    assert suppressed(dims, {("a",): 3, ("b",): 10}) == {("a",): SMALL}
+
+
+def test_zero_is_published():
+    dims, atoms = one_row(a=0, b=10, c=7)
+
+    assert suppressed(dims, atoms) == {}
+
+
+def test_one_small_cell_in_a_row_hides_the_smallest_other_leaf():
+    # T - b - c would give a away; b (7) is the cheapest cell to hide with it.
+    dims, atoms = one_row(a=2, b=7, c=9)
+
+    assert suppressed(dims, atoms) == {("a",): SMALL, ("b",): SECONDARY}
+
+
+def test_a_zero_is_never_the_partner():
+    # Hiding the 0 would tell the reader that a is the whole rest of the total.
+    dims, atoms = one_row(a=2, b=0, c=9, d=12)
+
+    assert suppressed(dims, atoms) == {("a",): SMALL, ("c",): SECONDARY}
+
+
+def test_the_total_is_hidden_when_no_non_zero_leaf_can_be():
+    dims, atoms = one_row(a=2, b=7, c=0)
+
+    result = suppressed(dims, atoms, fixed={("b",): None})
+
+    assert result == {("a",): SMALL, ("T",): SECONDARY}
+
+
+def bridge_table():
+    """Two closed rectangles of small cells joined by one small cell, (r1, c3).
+
+    Every row and column with a hidden cell has at least two, so the "two per row and per
+    column" rule is satisfied, yet (r1, c3) = R1 - (r1, c4) - (C1 + C2 - R2) is recoverable.
+    """
+    rows, cols = ("r1", "r2", "r3", "r4"), ("c1", "c2", "c3", "c4")
+    small = {(1, 1), (1, 2), (2, 1), (2, 2), (3, 3), (3, 4), (4, 3), (4, 4), (1, 3)}
+    large = {(1, 4): 20, (2, 3): 10, (2, 4): 30}
+    atoms = {
+        (r, c): (2 if (i, j) in small else large.get((i, j), 40))
+        for i, r in enumerate(rows, 1)
+        for j, c in enumerate(cols, 1)
+    }
+    return [Dimension(rows, "R"), Dimension(cols, "C")], atoms, small
+
+
+def test_a_bridge_between_two_rectangles_gets_a_cycle():
+    dims, atoms, small = bridge_table()
+    values, equations = cube(dims, atoms)
+    primaries = {(f"r{i}", f"c{j}") for i, j in small}
+    assert recovered(dims, values, primaries) == [("r1", "c3")]
+
+    result = suppress(values, equations)
+
+    # (r2, c3) closes r1-c3-r2-c1 and is cheaper than (r1, c4).
+    assert result == {**dict.fromkeys(primaries, SMALL), ("r2", "c3"): SECONDARY}
+    assert recovered(dims, values, set(result)) == []
+
+
+def test_categories_without_a_total_protect_only_along_the_area():
+    categories = Dimension(("vold", "skole"))  # one concern may carry both
+    area = Dimension(("m1", "m2"), "K")
+    atoms = {("vold", "m1"): 2, ("vold", "m2"): 10, ("skole", "m1"): 9, ("skole", "m2"): 20}
+
+    assert suppressed([categories, area], atoms) == {
+        ("vold", "m1"): SMALL,
+        ("vold", "m2"): SECONDARY,
+    }
+    # Had the categories added up, "skole" in m1 would have to go too.
+    with_total = Dimension(categories.leaves, "alle")
+    assert suppressed([with_total, area], atoms)[("skole", "m1")] is SECONDARY
+
+
+def test_threshold_three_hides_only_ones_and_twos():
+    dims, atoms = one_row(a=1, b=2, c=3, d=4, e=10)
+
+    assert suppressed(dims, atoms, threshold=3) == {("a",): SMALL, ("b",): SMALL}
+    assert set(suppressed(dims, atoms)) == {("a",), ("b",), ("c",), ("d",)}
+
+
+def test_a_fixed_published_cell_stays_published_and_the_result_is_safe():
+    dims, atoms = one_row(a=2, b=7, c=9)
+    values, equations = cube(dims, atoms)
+
+    result = suppress(values, equations, fixed={("b",): None})
+
+    assert result == {("a",): SMALL, ("c",): SECONDARY}
+    assert recovered(dims, values, set(result)) == []
+
+
+def test_a_fixed_hidden_cell_stays_hidden_even_when_not_needed():
+    dims, atoms = one_row(a=2, b=7, c=9)
+    values, equations = cube(dims, atoms)
+
+    result = suppress(values, equations, fixed={("c",): SECONDARY})
+
+    assert result == {("a",): SMALL, ("c",): SECONDARY}
+
+
+def test_a_small_fixed_published_cell_is_refused():
+    dims, atoms = one_row(a=2, b=7, c=9)
+    values, equations = cube(dims, atoms)
+
+    with pytest.raises(ValueError, match="small"):
+        suppress(values, equations, fixed={("a",): None})
+
+
+def test_fixed_cells_that_expose_a_hidden_one_are_refused():
+    dims, atoms = one_row(a=2, b=7, c=9)
+    values, equations = cube(dims, atoms)
+    fixed = {("a",): SMALL, ("b",): None, ("c",): None, ("T",): None}
+
+    with pytest.raises(ValueError, match="recoverable"):
+        suppress(values, equations, fixed=fixed)
+
+
+def test_same_input_in_any_order_gives_the_same_result():
+    dims, atoms, _ = bridge_table()
+    values, equations = cube(dims, atoms)
+    expected = suppress(values, equations)
+    rng = random.Random(13)  # noqa: S311 - shuffles test input, no secret
+
+    for _ in range(5):
+        cells = list(values.items())
+        rng.shuffle(cells)
+        shuffled = equations[:]
+        rng.shuffle(shuffled)
+        assert suppress(dict(cells), shuffled) == expected
