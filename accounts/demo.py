@@ -82,6 +82,8 @@ USERS = [
     DemoUser("social@odense.demo.tvaers.dk", "Oskar Socialrådgiver", AGENCIES[8][1], Role.MEMBER),
     DemoUser("dpo@kk.demo.tvaers.dk", "Dorthe Databeskyttelse", AGENCIES[2][1], Role.DPO),
     DemoUser("admin@demo.tvaers.dk", "Anders Administrator", None, Role.ADMIN),
+    # The kredsråd's secretary (councils.demo): council pages and anonymous statistics only.
+    DemoUser("raad@kk.demo.tvaers.dk", "Rasmus Rådssekretær", AGENCIES[0][1], Role.COUNCIL),
 ]
 
 
@@ -159,7 +161,7 @@ def seed_accounts() -> list[DemoUser]:
         if not passwords.is_demo(user.password):  # a re-run is no password reset to record
             user.password = passwords.encoded()
             user.save(update_fields=["password"])
-        user.groups.set([Group.objects.get(name=demo.role.value)])
+        user.groups.set([Group.objects.get_or_create(name=demo.role.value)[0]])
         _enrol_demo_device(user)
     return USERS
 

@@ -20,7 +20,7 @@ from audit.models import AccessEvent
 from audit.views import csv_cell
 from core.pdf import render_pdf
 from core.permissions import get_object_for, record_access
-from councils import charts, selectors, services
+from councils import charts, selectors, services, statistics
 from councils.forms import MeetingForm, StatusForm
 from councils.models import Council, CouncilMeeting, FocusArea
 from councils.periods import Period
@@ -124,6 +124,7 @@ class StatisticsView(CouncilView):
         context["plan"] = plan
         context["focus"] = selectors.focus_figures(stats, list(plan.areas.all()) if plan else [])
         context["small"] = selectors.small_marker()
+        context["below"] = statistics.min_count() - 1
         return context, 200
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:

@@ -33,7 +33,7 @@ from persons.services import IdentityInput, concern_register
 from tests.world import NECESSITY, World, build_world
 
 ROOT = Path(__file__).resolve().parents[2]
-ROLE_NAMES = ["coordinator", "member", "dpo", "admin"]
+ROLE_NAMES = ["coordinator", "member", "dpo", "admin", "council"]
 TASK = "coordination.tasks.send_due_reminders"
 # Days from today → the reminders due today (REMINDER_DAYS_BEFORE=3, ESCALATE_AFTER_DAYS=3).
 OFFSETS = [2, 0, -1, -3, 5]

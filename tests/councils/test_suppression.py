@@ -180,3 +180,25 @@ def test_same_input_in_any_order_gives_the_same_result():
         shuffled = equations[:]
         rng.shuffle(shuffled)
         assert suppress(dict(cells), shuffled) == expected
+
+
+def test_a_municipality_shown_alone_must_reuse_the_districts_decisions():
+    rows, area = Dimension(("a", "b"), "T"), Dimension(("m1", "m2"), "K")
+    atoms = {("a", "m1"): 2, ("b", "m1"): 7, ("a", "m2"): 9, ("b", "m2"): 20}
+    values, equations = cube([rows, area], atoms)
+    district = suppress(values, equations)
+    assert district[("a", "m2")] is SECONDARY
+    m2 = [rows, Dimension(("m2",))]
+    m2_values, m2_equations = cube(m2, {c: n for c, n in atoms.items() if c[1] == "m2"})
+
+    # On its own the lokalråd's table has nothing small, so (a, m2) would be published and
+    # (a, K) - (a, m2) would give (a, m1) away to anyone who holds both tables.
+    assert suppress(m2_values, m2_equations) == {}
+    still_hidden = {c for c in district if c not in m2_values}
+    assert recovered([rows, area], values, still_hidden) == [("a", "m1"), ("b", "m1")]
+
+    fixed = {cell: district.get(cell) for cell in m2_values}
+    assert suppress(m2_values, m2_equations, fixed=fixed) == {
+        ("a", "m2"): SECONDARY,
+        ("b", "m2"): SECONDARY,
+    }

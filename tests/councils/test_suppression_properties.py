@@ -113,7 +113,7 @@ FOUR_BY_FOUR = [Dimension(names("d0n", 4), "d0T"), Dimension(names("d1n", 4), "d
 PAIRS_ARE_NOT_ENOUGH = zeros_around({(1, 1), (2, 0), (2, 1), (3, 2), (3, 3)})
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(cubes())
 @example((FOUR_BY_FOUR, PAIRS_ARE_NOT_ENOUGH, 2))
 def test_no_suppressed_cell_is_recoverable_from_one_download(case):
@@ -157,7 +157,7 @@ def quarters_then_year(dims, atoms, threshold, second_stage):
     return values, hidden | set(result)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(yearly_cubes())
 def test_a_year_published_after_its_quarters_reveals_nothing_new(case):
     dims, atoms, threshold = case
@@ -167,7 +167,7 @@ def test_a_year_published_after_its_quarters_reveals_nothing_new(case):
     assert_safe(dims, values, dict.fromkeys(hidden, Hidden.SMALL), threshold)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(yearly_cubes())
 def test_hiding_everything_next_to_a_hidden_cell_is_a_safe_fallback(case):
     dims, atoms, threshold = case

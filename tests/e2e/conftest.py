@@ -42,7 +42,7 @@ AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 900}
 SCREENSHOT_MAX_HEIGHT = 1800
-ROLE_NAMES = ["coordinator", "member", "dpo", "admin"]
+ROLE_NAMES = ["coordinator", "member", "dpo", "admin", "council"]
 BLOCKING_IMPACTS = {"serious", "critical"}
 TIMEOUT_MS = 15_000
 

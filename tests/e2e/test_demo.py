@@ -14,6 +14,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.demo import DEMO_PASSWORD
 from accounts.mfa import current_code
 from accounts.models import User
+from councils.demo import COUNCIL_MEMBER
+from councils.models import Council
+from persons.models import FocusPerson
 from tests.e2e.conftest import ROLE_NAMES, Browsers, Visitor
 
 pytestmark = pytest.mark.e2e
@@ -62,7 +65,9 @@ def test_every_demo_user_finds_a_populated_working_system(browsers: Browsers, de
                 assert heading in text
             assert "Ingen nye bekymringer" not in text
             visitor.screenshot("start-coordinator.png")
-        if not user.is_staff and not user.email.startswith("dpo@"):
+        if user.email == COUNCIL_MEMBER:
+            council_meeting_papers(visitor)
+        elif not user.is_staff and not user.email.startswith("dpo@"):
             # Every demo member owns open actions, one of them overdue (seed_demo's promise).
             assert NOTHING_TO_DO not in text, user.email
             assert "Du har ingen åbne handlinger" not in text, user.email
@@ -71,3 +76,36 @@ def test_every_demo_user_finds_a_populated_working_system(browsers: Browsers, de
         if user.email.startswith("dpo@"):
             assert visitor.goto(reverse("audit:dashboard")).status == 200
         visitor.context.close()
+
+
+def council_meeting_papers(visitor: Visitor) -> None:
+    """Issue 13's "done when": the demo council member opens the kredsråd, its samarbejdsplan
+    with the focus areas and their status, the statistics for the district and each
+    municipality (charts beside tables), and the printable PDF; nothing on those pages
+    names or points at a person."""
+    council = Council.objects.get(kind=Council.Kind.KREDSRAAD)
+    visitor.page.get_by_role("link", name="Råd", exact=True).first.click()
+    visitor.page.get_by_role("link", name=council.name).click()
+    visitor.check()
+    text = visitor.page.locator("main").inner_text()
+    assert "Samarbejdsplan" in text and "Børn og unges trivsel" in text
+    assert "Seneste status" in text
+    visitor.page.get_by_role("link", name="Se statistik").click()
+    visitor.check()
+    assert visitor.page.locator("svg[role=img]").count() >= 8
+    assert visitor.page.locator("table[id^=tabel-]").count() >= 8
+    visitor.screenshot("council-statistics.png")
+    areas = visitor.page.locator("#id_omraade option").all_inner_texts()
+    assert areas[0].startswith("Hele ") and "København" in areas
+    for area in areas:
+        visitor.page.select_option("#id_omraade", label=area)
+        visitor.page.get_by_role("button", name="Vis").click()
+        assert visitor.page.locator("table#tabel-concerns_source").count() == 1, area
+        visitor.check()
+    main = visitor.page.locator("main").inner_text()
+    pseudonyms = list(FocusPerson.objects.values_list("pseudonym", flat=True))
+    assert pseudonyms and not any(p in main for p in pseudonyms)
+    assert "Demosen" not in main  # a demo person's surname
+    with visitor.page.expect_download() as download:
+        visitor.page.get_by_role("link", name="Hent som PDF til mødet").click()
+    assert download.value.suggested_filename.endswith(".pdf")

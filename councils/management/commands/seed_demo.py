@@ -12,6 +12,7 @@ from audit.models import ChainHead, Checkpoint
 from audit.services import checkpoint_record
 from audit.verify import CHAINS
 from coordination.demo import seed_domain
+from councils.demo import seed_councils
 
 
 def _head_signed(chain: str) -> bool:
@@ -37,6 +38,7 @@ class Command(BaseCommand):
             )
         users = seed_accounts()
         persons_added = seed_domain()
+        releases = seed_councils()
         for chain in CHAINS:  # so the DPO's overview shows a signed head at once
             if not _head_signed(chain.CHAIN):  # a second run adds nothing
                 checkpoint_record(chain.CHAIN)
@@ -53,3 +55,4 @@ class Command(BaseCommand):
             + ". `manage.py demo_otp EMAIL` prints the current code."
         )
         self.stdout.write(f"Demo persons added this run: {persons_added}")
+        self.stdout.write(f"Council statistics released this run: {releases}")
