@@ -229,3 +229,49 @@ def database_facts() -> dict[str, Any]:
         )
         facts["rows_estimated"] = dict(cursor.fetchall())
     return facts
+
+
+def statistics_timings(repeat: int) -> dict[str, Any]:
+    """Issue 13: the nightly release of every district's ended quarters and years, then what a
+    kredsråd member's page reads and draws for the largest district's last full year."""
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from councils import charts, selectors
+    from councils import statistics as council_statistics
+    from councils.models import Council
+    from councils.periods import Period
+
+    started = time.perf_counter()
+    releases = council_statistics.freeze_all(timezone.localdate().year - 1)
+    freeze_s = time.perf_counter() - started
+    scopes = [s for s in council_statistics.scopes() if s.district is not None]
+    if not scopes:
+        return {"releases": releases, "freeze_s": freeze_s}
+    largest = max(scopes, key=lambda s: len(s.municipalities))
+    council = Council(kind=Council.Kind.KREDSRAAD, police_district=largest.district)
+    area = selectors.areas_of(council)[0]
+    year = Period(timezone.localdate().year - 1)
+
+    def page() -> object:
+        stats = selectors.statistics_for(council=council, area=area, period=year)
+        return [
+            charts.bar_chart(
+                title=t.title,
+                rows=[charts.Bar(r.label, r.current, r.previous) for r in t.rows],
+                table_id=f"tabel-{t.code}",
+                current_label=str(stats.period),
+                previous_label=str(stats.previous),
+            )
+            for t in stats.tables
+        ]
+
+    with CaptureQueriesContext(connection) as captured:
+        page()
+    return {
+        "releases": releases,
+        "freeze_s": round(freeze_s, 2),
+        "municipalities": len(largest.municipalities),
+        "district_year_ms": round(_median_ms(page, repeat), 2),
+        "queries": len(captured),
+    }

@@ -102,10 +102,24 @@ def parser() -> argparse.ArgumentParser:
     backlog_cmd = commands.add_parser("backlog")
     backlog_cmd.add_argument("--interval", type=float, default=0.5)
     commands.add_parser("facts")
+    stats_cmd = commands.add_parser("statistics")
+    stats_cmd.add_argument("--repeat", type=int, default=7)
     return main
 
 
-COMMANDS = {"plan": plan, "ratios": ratios, "backlog": backlog, "facts": facts}
+def council_statistics(args: argparse.Namespace) -> dict[str, Any]:
+    from bench import inproc
+
+    return inproc.statistics_timings(args.repeat)
+
+
+COMMANDS = {
+    "plan": plan,
+    "ratios": ratios,
+    "backlog": backlog,
+    "facts": facts,
+    "statistics": council_statistics,
+}
 
 
 def main(argv: list[str]) -> int:

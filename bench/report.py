@@ -123,6 +123,29 @@ def load_checks(scale: dict[str, Any]) -> list[Check]:
     ]
 
 
+def statistics_checks(scale: dict[str, Any]) -> list[Check]:
+    """Issue 13: a district's year in under a second, from a constant number of queries."""
+    council = scale.get("statistics") or {}
+    detail = f"{council.get('municipalities', '?')} municipalities"
+    return [
+        Check(
+            "council statistics: a district's year (ms)",
+            council.get("district_year_ms"),
+            "<=",
+            1000.0,
+            detail,
+        ),
+        Check("council statistics: queries for a district's year", council.get("queries"), "<=", 1),
+        Check(
+            "council statistics: nightly release, every district (s)",
+            council.get("freeze_s"),
+            "<=",
+            3600.0,
+            f"{council.get('releases', '?')} releases",
+        ),
+    ]
+
+
 def growth_check(small: dict[str, Any], large: dict[str, Any]) -> Check:
     """p95 from the smallest to the largest scale, the worst path counted."""
     growth = {
@@ -148,6 +171,7 @@ def checks(scales: Sequence[dict[str, Any]]) -> list[Check]:
         *permission_checks(last.get("permission", {}).get("users", [])),
         *page_checks(last),
         *load_checks(last),
+        *statistics_checks(last),
     ]
     if len(scales) > 1:
         found.append(growth_check(scales[0], last))

@@ -297,6 +297,8 @@ def measure_scale(
     facts = json.loads(servers.probe(prod_env, "facts"))
     print("bench: permission filter in-process ...", flush=True)
     permission = json.loads(servers.probe(prod_env, "ratios", "--users", str(args.ratio_users)))
+    print("bench: council statistics (release, then a district's year) ...", flush=True)
+    council = json.loads(servers.probe(prod_env, "statistics"))
     signer_env = servers.production_env(keys, database_url, signer=True)
     with (
         servers.celery(signer_env, WORKDIR),
@@ -308,6 +310,7 @@ def measure_scale(
         "seed": seeded,
         "database": facts,
         "permission": permission,
+        "statistics": council,
         "users": len(plan["members"]),
         **loaded,
     }

@@ -495,6 +495,10 @@ REMINDER_ESCALATE_AFTER_DAYS = env.int("REMINDER_ESCALATE_AFTER_DAYS", default=3
 # Cron fields, so "*" (every hour/minute) is possible for demos and tests.
 REMINDER_SWEEP_HOUR: str = env.str("REMINDER_SWEEP_HOUR", default="7")
 REMINDER_SWEEP_MINUTE: str = env.str("REMINDER_SWEEP_MINUTE", default="0")
+# Council statistics (councils.statistics): counts from 1 to STATISTICS_MIN_COUNT - 1 are
+# hidden ("<5"); periods are released from STATISTICS_FIRST_YEAR (default: three years back).
+STATISTICS_MIN_COUNT = env.int("STATISTICS_MIN_COUNT", default=5)
+STATISTICS_FIRST_YEAR: int | None = env.int("STATISTICS_FIRST_YEAR", default=None)
 # How long an invited guest keeps access to their agenda item after the session day.
 GUEST_ACCESS_DAYS = env.int("GUEST_ACCESS_DAYS", default=7)
 # Retention (persons.retention, README "Retention and deletion"). A case file is due for

@@ -312,7 +312,7 @@ MEASURES: tuple[Measure, ...] = (
 
 
 def min_count() -> int:
-    return int(getattr(settings, "STATISTICS_MIN_COUNT", 5))
+    return int(settings.STATISTICS_MIN_COUNT)
 
 
 # --- freezing ------------------------------------------------------------------------------
@@ -440,7 +440,7 @@ def freeze_all(first_year: int | None = None) -> int:
     from councils.periods import ended_periods
 
     today = timezone.localdate()
-    first = first_year or int(getattr(settings, "STATISTICS_FIRST_YEAR", today.year - 3))
+    first = first_year or settings.STATISTICS_FIRST_YEAR or today.year - 3
     # Quarters before years (a year needs its quarters' releases), oldest first.
     periods = sorted(ended_periods(first, today), key=lambda p: (p.end_day, p.is_year))
     made = 0
