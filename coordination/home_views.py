@@ -10,7 +10,7 @@ from django.views.generic import TemplateView
 
 from audit.models import AccessEvent
 from coordination.worklist import WorkList, work_list_for
-from core.permissions import AnyUser, record_access
+from core.permissions import ROLE_COUNCIL, AnyUser, has_role, record_access
 from persons.models import FocusPerson
 
 
@@ -23,7 +23,11 @@ class HomeView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         work = work_list_for(user=self.request.user)
         _record_shown(self.request.user, work)
-        return {**super().get_context_data(**kwargs), "work": work}
+        return {
+            **super().get_context_data(**kwargs),
+            "work": work,
+            "is_council": has_role(self.request.user, ROLE_COUNCIL),
+        }
 
 
 def _record_shown(user: AnyUser, work: WorkList) -> None:
