@@ -231,4 +231,3 @@ def _fill(
             backdating.opened[result.concern.case_file_id] = when
             backdating.concerns[result.concern.pk] = (when, None)
     backdating.apply()
-

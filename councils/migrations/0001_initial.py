@@ -7,165 +7,422 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0007_council_role'),
-        ('forums', '0001_initial'),
+        ("accounts", "0007_council_role"),
+        ("forums", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Council',
+            name="Council",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='navn')),
-                ('kind', models.CharField(choices=[('kredsraad', 'Kredsråd'), ('lokalraad', 'Lokalråd')], max_length=16, verbose_name='type')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='oprettet')),
-                ('municipality', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='councils', to='accounts.municipality', verbose_name='kommune')),
-                ('police_district', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='councils', to='accounts.policedistrict', verbose_name='politikreds')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="navn")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("kredsraad", "Kredsråd"), ("lokalraad", "Lokalråd")],
+                        max_length=16,
+                        verbose_name="type",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="oprettet")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="councils",
+                        to="accounts.municipality",
+                        verbose_name="kommune",
+                    ),
+                ),
+                (
+                    "police_district",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="councils",
+                        to="accounts.policedistrict",
+                        verbose_name="politikreds",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'råd',
-                'verbose_name_plural': 'råd',
-                'ordering': ['name'],
+                "verbose_name": "råd",
+                "verbose_name_plural": "råd",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='CooperationPlan',
+            name="CooperationPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='titel')),
-                ('period_start', models.DateField(verbose_name='periode fra')),
-                ('period_end', models.DateField(verbose_name='periode til og med')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='oprettet')),
-                ('council', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='plans', to='councils.council')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="titel")),
+                ("period_start", models.DateField(verbose_name="periode fra")),
+                ("period_end", models.DateField(verbose_name="periode til og med")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="oprettet")),
+                (
+                    "council",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="plans",
+                        to="councils.council",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'samarbejdsplan',
-                'verbose_name_plural': 'samarbejdsplaner',
-                'ordering': ['-period_start', '-pk'],
+                "verbose_name": "samarbejdsplan",
+                "verbose_name_plural": "samarbejdsplaner",
+                "ordering": ["-period_start", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='CouncilMembership',
+            name="CouncilMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('member', 'Medlem'), ('secretary', 'Sekretær')], default='member', max_length=16, verbose_name='rolle')),
-                ('valid_from', models.DateField(default=django.utils.timezone.localdate, verbose_name='gyldig fra')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='gyldig til og med')),
-                ('council', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='councils.council')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='council_memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("member", "Medlem"), ("secretary", "Sekretær")],
+                        default="member",
+                        max_length=16,
+                        verbose_name="rolle",
+                    ),
+                ),
+                (
+                    "valid_from",
+                    models.DateField(
+                        default=django.utils.timezone.localdate, verbose_name="gyldig fra"
+                    ),
+                ),
+                (
+                    "valid_to",
+                    models.DateField(blank=True, null=True, verbose_name="gyldig til og med"),
+                ),
+                (
+                    "council",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="councils.council",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="council_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rådsmedlemskab',
-                'verbose_name_plural': 'rådsmedlemskaber',
+                "verbose_name": "rådsmedlemskab",
+                "verbose_name_plural": "rådsmedlemskaber",
             },
         ),
         migrations.CreateModel(
-            name='FocusArea',
+            name="FocusArea",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='titel')),
-                ('description', models.TextField(blank=True, max_length=4000, verbose_name='beskrivelse')),
-                ('categories', models.JSONField(blank=True, default=list, verbose_name='bekymringskategorier')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='rækkefølge')),
-                ('agencies', models.ManyToManyField(blank=True, related_name='+', to='accounts.agency', verbose_name='ansvarlige myndigheder')),
-                ('forums', models.ManyToManyField(blank=True, related_name='+', to='forums.forum', verbose_name='fora')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='areas', to='councils.cooperationplan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="titel")),
+                (
+                    "description",
+                    models.TextField(blank=True, max_length=4000, verbose_name="beskrivelse"),
+                ),
+                (
+                    "categories",
+                    models.JSONField(blank=True, default=list, verbose_name="bekymringskategorier"),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="rækkefølge")),
+                (
+                    "agencies",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="accounts.agency",
+                        verbose_name="ansvarlige myndigheder",
+                    ),
+                ),
+                (
+                    "forums",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", to="forums.forum", verbose_name="fora"
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="areas",
+                        to="councils.cooperationplan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'indsatsområde',
-                'verbose_name_plural': 'indsatsområder',
-                'ordering': ['order', 'pk'],
+                "verbose_name": "indsatsområde",
+                "verbose_name_plural": "indsatsområder",
+                "ordering": ["order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='CouncilMeeting',
+            name="CouncilMeeting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('held_on', models.DateField(verbose_name='dato')),
-                ('location', models.CharField(blank=True, max_length=200, verbose_name='sted')),
-                ('agenda', models.TextField(blank=True, max_length=8000, verbose_name='dagsorden')),
-                ('minutes', models.TextField(blank=True, max_length=20000, verbose_name='referat')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='oprettet')),
-                ('council', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='meetings', to='councils.council')),
-                ('focus_areas', models.ManyToManyField(blank=True, related_name='meetings', to='councils.focusarea', verbose_name='indsatsområder')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("held_on", models.DateField(verbose_name="dato")),
+                ("location", models.CharField(blank=True, max_length=200, verbose_name="sted")),
+                ("agenda", models.TextField(blank=True, max_length=8000, verbose_name="dagsorden")),
+                ("minutes", models.TextField(blank=True, max_length=20000, verbose_name="referat")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="oprettet")),
+                (
+                    "council",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="meetings",
+                        to="councils.council",
+                    ),
+                ),
+                (
+                    "focus_areas",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="meetings",
+                        to="councils.focusarea",
+                        verbose_name="indsatsområder",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rådsmøde',
-                'verbose_name_plural': 'rådsmøder',
-                'ordering': ['-held_on', '-pk'],
+                "verbose_name": "rådsmøde",
+                "verbose_name_plural": "rådsmøder",
+                "ordering": ["-held_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='FocusAreaStatus',
+            name="FocusAreaStatus",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('written_on', models.DateField(default=django.utils.timezone.localdate, verbose_name='dato')),
-                ('progress', models.CharField(choices=[('not_started', 'Ikke startet'), ('on_track', 'I gang som planlagt'), ('delayed', 'Forsinket'), ('done', 'Afsluttet')], max_length=16, verbose_name='status')),
-                ('text', models.TextField(max_length=4000, verbose_name='status')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='oprettet')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='statuses', to='councils.focusarea')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('meeting', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='statuses', to='councils.councilmeeting', verbose_name='møde')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "written_on",
+                    models.DateField(default=django.utils.timezone.localdate, verbose_name="dato"),
+                ),
+                (
+                    "progress",
+                    models.CharField(
+                        choices=[
+                            ("not_started", "Ikke startet"),
+                            ("on_track", "I gang som planlagt"),
+                            ("delayed", "Forsinket"),
+                            ("done", "Afsluttet"),
+                        ],
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("text", models.TextField(max_length=4000, verbose_name="status")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="oprettet")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="statuses",
+                        to="councils.focusarea",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="statuses",
+                        to="councils.councilmeeting",
+                        verbose_name="møde",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'status',
-                'verbose_name_plural': 'statusser',
-                'ordering': ['-written_on', '-pk'],
+                "verbose_name": "status",
+                "verbose_name_plural": "statusser",
+                "ordering": ["-written_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='StatisticsRelease',
+            name="StatisticsRelease",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(max_length=7, verbose_name='periode')),
-                ('computed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='opgjort')),
-                ('municipality', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.municipality')),
-                ('police_district', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.policedistrict')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period", models.CharField(max_length=7, verbose_name="periode")),
+                (
+                    "computed_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="opgjort"),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.municipality",
+                    ),
+                ),
+                (
+                    "police_district",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.policedistrict",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Figure',
+            name="Figure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('table', models.CharField(max_length=32)),
-                ('row', models.CharField(max_length=64)),
-                ('area', models.CharField(max_length=8)),
-                ('count', models.PositiveIntegerField()),
-                ('hidden', models.CharField(blank=True, choices=[('', 'Vist'), ('small', 'Under grænsen'), ('secondary', 'Skjult for at beskytte et lille tal')], max_length=10)),
-                ('release', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='figures', to='councils.statisticsrelease')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("table", models.CharField(max_length=32)),
+                ("row", models.CharField(max_length=64)),
+                ("area", models.CharField(max_length=8)),
+                ("count", models.PositiveIntegerField()),
+                (
+                    "hidden",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Vist"),
+                            ("small", "Under grænsen"),
+                            ("secondary", "Skjult for at beskytte et lille tal"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "release",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="figures",
+                        to="councils.statisticsrelease",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='council',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'kredsraad'), ('municipality__isnull', True), ('police_district__isnull', False)), models.Q(('kind', 'lokalraad'), ('municipality__isnull', False), ('police_district__isnull', True)), _connector='OR'), name='council_kind_matches_area'),
+            model_name="council",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("kind", "kredsraad"),
+                        ("municipality__isnull", True),
+                        ("police_district__isnull", False),
+                    ),
+                    models.Q(
+                        ("kind", "lokalraad"),
+                        ("municipality__isnull", False),
+                        ("police_district__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="council_kind_matches_area",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cooperationplan',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='cooperationplan_period_order'),
+            model_name="cooperationplan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_end__gte", models.F("period_start"))),
+                name="cooperationplan_period_order",
+            ),
         ),
         migrations.AddIndex(
-            model_name='councilmembership',
-            index=models.Index(fields=['user', 'council'], name='councilmember_user_idx'),
+            model_name="councilmembership",
+            index=models.Index(fields=["user", "council"], name="councilmember_user_idx"),
         ),
         migrations.AddConstraint(
-            model_name='statisticsrelease',
-            constraint=models.UniqueConstraint(condition=models.Q(('municipality__isnull', True)), fields=('police_district', 'period'), name='release_district_period_uniq'),
+            model_name="statisticsrelease",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("municipality__isnull", True)),
+                fields=("police_district", "period"),
+                name="release_district_period_uniq",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statisticsrelease',
-            constraint=models.UniqueConstraint(condition=models.Q(('police_district__isnull', True)), fields=('municipality', 'period'), name='release_municipality_period_uniq'),
+            model_name="statisticsrelease",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("police_district__isnull", True)),
+                fields=("municipality", "period"),
+                name="release_municipality_period_uniq",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statisticsrelease',
-            constraint=models.CheckConstraint(condition=models.Q(('police_district__isnull', True), ('municipality__isnull', True), _connector='XOR'), name='release_one_scope'),
+            model_name="statisticsrelease",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("police_district__isnull", True),
+                    ("municipality__isnull", True),
+                    _connector="XOR",
+                ),
+                name="release_one_scope",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='figure',
-            constraint=models.UniqueConstraint(fields=('release', 'table', 'row', 'area'), name='figure_cell_uniq'),
+            model_name="figure",
+            constraint=models.UniqueConstraint(
+                fields=("release", "table", "row", "area"), name="figure_cell_uniq"
+            ),
         ),
     ]

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 
 from accounts.models import Agency, Municipality, PoliceDistrict, User
+from coordination.services import note_create
 from councils.models import (
     CooperationPlan,
     Council,
@@ -18,6 +19,7 @@ from councils.models import (
     FocusArea,
 )
 from forums.models import Forum, ForumKind, Membership
+from persons.models import CaseFile
 from persons.services import IdentityInput, concern_register
 from tests.factories import AgencyFactory, UserFactory
 from tests.world import NECESSITY
@@ -151,11 +153,20 @@ def build_district() -> District:
 
 
 def known_answers(d: District) -> None:
-    """Aby: 7 concerns about violence from the school (persons aged 15); Bby: 6 about
-    psychological vulnerability from social services (persons aged 36). No count below 5."""
+    """Aby: 7 concerns about violence from the school (persons aged 15), and the police
+    shares a note on 5 of them (§ 115, stk. 1); Bby: 6 about psychological vulnerability
+    from social services (persons aged 36). No count below 5."""
     with time_machine.travel(IN_Q3, tick=False):
         register(d, d.ssp, d.teacher, d.school, "vold", 7, born=2011)
         register(d, d.psp, d.social_worker, d.social, "psykisk_saarbarhed", 6, born=1990)
+        for case_file in CaseFile.objects.filter(forum=d.ssp).order_by("pk")[:5]:
+            note_create(
+                actor=d.officer,
+                case_file=case_file,
+                body="Set i området.",
+                visibility="forum",
+                necessity=NECESSITY,
+            )
 
 
 @pytest.fixture
