@@ -51,6 +51,13 @@ AUDITED: dict[str, tuple[list[str], list[str]]] = {
     "coordination.PlanAction": (["description"], []),
     "coordination.ReportRestriction": (["reason"], []),
     "coordination.NoteRevision": (["body", "reason"], []),
+    # Councils: no personal data; the released statistics (Figure) are derived and frozen.
+    "councils.Council": ([], []),
+    "councils.CouncilMembership": ([], []),
+    "councils.CooperationPlan": ([], []),
+    "councils.FocusArea": ([], ["agencies", "forums"]),
+    "councils.FocusAreaStatus": ([], []),
+    "councils.CouncilMeeting": ([], ["focus_areas"]),
     "persons.IdentityCorrection": (
         ["old_name", "old_cpr", "old_birth_date", "old_address", "reason"],
         [],

@@ -3,18 +3,50 @@ it is personal data). Status entries and meetings are the secretary's, on the co
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from core.permissions import ROLE_COUNCIL
 from councils.models import CooperationPlan, Council, CouncilMembership, FocusArea
 from persons.categories import category_choices
 
 
+class MembershipFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+    """Council members hold the council role, and nobody makes themselves a member (as nobody
+    changes their own forum memberships)."""
+
+    request_user_id: int | None = None
+
+    def clean(self) -> None:
+        super().clean()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            user = data.get("user")
+            if user is None or data.get("DELETE"):
+                continue
+            if user.pk == self.request_user_id:
+                form.add_error("user", _("Du kan ikke give dig selv et medlemskab af et råd."))
+            elif not user.groups.filter(name=ROLE_COUNCIL).exists():
+                form.add_error(
+                    "user", _("Kun brugere med rollen rådsmedlem kan være medlem af et råd.")
+                )
+
+
 class MembershipInline(admin.TabularInline[CouncilMembership, Council]):
     model = CouncilMembership
+    formset = MembershipFormSet
     extra = 1
     autocomplete_fields = ["user"]
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.request_user_id = request.user.pk  # type: ignore[attr-defined]
+        return formset
 
 
 @admin.register(Council)

@@ -182,7 +182,8 @@ def _seed_background(municipality: Municipality) -> None:
         )
         if not created and forum.case_files.exists():
             continue
-        forum.agencies.add(actor.agency_id)
+        if actor.agency is not None:
+            forum.agencies.add(actor.agency)
         Membership.objects.get_or_create(
             forum=forum, user=actor, defaults={"valid_from": datetime.date(today.year - 2, 1, 1)}
         )

@@ -267,6 +267,8 @@ class Figure(models.Model):
         SHOWN = "", _("Vist")
         SMALL = "small", _("Under grænsen")
         SECONDARY = "secondary", _("Skjult for at beskytte et lille tal")
+        # A 0 in a sum with a small count, shown as "<5" too: "<5" then never promises 1..4.
+        MASKED = "masked", _("0 vist som <5")
 
     release = models.ForeignKey(StatisticsRelease, on_delete=models.CASCADE, related_name="figures")
     table = models.CharField(max_length=32)

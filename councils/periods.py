@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-_CODE = re.compile(r"^(?P<year>\d{4})(?:-Q(?P<quarter>[1-4]))?$")
+_CODE = re.compile(r"(?P<year>[0-9]{4})(?:-Q(?P<quarter>[1-4]))?")
 
 
 @dataclass(frozen=True, order=True)
@@ -21,7 +21,7 @@ class Period:
 
     @classmethod
     def parse(cls, code: str) -> Period | None:
-        match = _CODE.match(code or "")
+        match = _CODE.fullmatch(code or "")
         if match is None or not 2000 <= int(match["year"]) <= 2999:
             return None
         quarter = match["quarter"]

@@ -101,7 +101,7 @@ def released_periods(council: Council) -> list[Period]:
 
 
 def _shown(count: int, hidden: str) -> Shown:
-    if hidden == Figure.Hidden.SMALL:
+    if hidden in (Figure.Hidden.SMALL, Figure.Hidden.MASKED):
         return small_marker()
     if hidden == Figure.Hidden.SECONDARY:
         return SECONDARY_MARKER

@@ -4,17 +4,19 @@ How the figures are made (docs/decisions/0019-council-statistics.md):
 - Per police district (the universe one kredsråd member can download: the district and each
   of its municipalities), each *measure* is counted at leaf level, (row..., municipality,
   quarter), with one aggregate query per measure.
-- councils.suppression builds the cube (every row, area and period total) and hides the counts
-  1..STATISTICS_MIN_COUNT-1 ("<5") plus whatever else would let arithmetic recover them from
-  totals, from other areas or from the quarters of the year.
-- The result is frozen as a StatisticsRelease the night after the period ends (a quarter; the
-  year once its fourth quarter is out, with the quarters' cells fixed). Pages only read it:
-  one query, whatever the size of the data.
+- councils.suppression builds the cube (every row and area, totals included) and hides the
+  counts 1..STATISTICS_MIN_COUNT-1 ("<5") plus whatever else would let arithmetic or the
+  markers' bounds recover them from totals or from the other areas; a 0 in a sum with a small
+  count shows as "<5" too (``masked_zeros``).
+- The result is frozen as a StatisticsRelease the night after the quarter ends. Pages only
+  read it: one query, whatever the size of the data. There are no year releases: a year is
+  its four quarters (a year total would tie them together, decision 0019).
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -34,11 +36,13 @@ from audit.models import Disclosure
 from coordination.models import ForumSession, Plan, PlanAction
 from councils import suppression
 from councils.models import Figure, StatisticsRelease
-from councils.periods import Period
+from councils.periods import Period, ended_periods
 from forums.models import Forum, ForumKind
 from forums.rules import PARAGRAPHS
 from persons.categories import category_choices
 from persons.models import CaseFile, Concern
+
+logger = logging.getLogger(__name__)
 
 ALL = "alle"  # the total node of a dimension (a row total, or the whole district)
 
@@ -366,50 +370,53 @@ def _row_dims(measure: Measure) -> list[suppression.Dimension]:
     return dims
 
 
-def _hidden(value: suppression.Hidden | None) -> str:
+def _state(cell: tuple[str, ...], hidden: dict[Any, suppression.Hidden], masked: set[Any]) -> str:
+    if cell in masked:
+        return Figure.Hidden.MASKED
+    value = hidden.get(cell)
     if value is None:
         return Figure.Hidden.SHOWN
     return Figure.Hidden.SMALL if value is suppression.Hidden.SMALL else Figure.Hidden.SECONDARY
 
 
-def _from_hidden(value: str) -> suppression.Hidden | None:
-    if value == Figure.Hidden.SMALL:
-        return suppression.Hidden.SMALL
-    if value == Figure.Hidden.SECONDARY:
-        return suppression.Hidden.SECONDARY
-    return None
+def masked_zeros(
+    values: dict[Any, int],
+    equations: Sequence[suppression.Equation],
+    hidden: dict[Any, suppression.Hidden],
+) -> set[Any]:
+    """The zeros shown as "<5": every 0 in a sum with a small count. Otherwise "<5" would
+    promise at least 1, and four "<5" rows under a "<5" total would each be exactly 1."""
+    masked: set[Any] = set()
+    for equation in equations:
+        cells = (equation.total, *equation.parts)
+        if any(hidden.get(c) is suppression.Hidden.SMALL for c in cells):
+            masked.update(c for c in cells if values[c] == 0)
+    return masked
 
 
 def freeze(scope: Scope, period: Period) -> StatisticsRelease | None:
-    """Compute and store ``period``'s release for ``scope`` unless it exists or the period has
-    not ended. A year needs its four quarters' releases first: their cells are fixed (already
-    published), the year's cells are summed from them and suppressed with them."""
+    """Compute and store the quarter ``period``'s release for ``scope``, unless it exists or
+    the quarter has not ended. Quarters only: a year's total would tie its four quarters
+    together, and a small total over four small quarters would pin each of them at 1
+    (decision 0019); a year is shown as its quarters."""
+    if period.is_year:
+        raise ValueError("statistics are released per quarter")
     if not period.has_ended() or scope.releases().filter(period=period.code).exists():
         return None
-    quarters = [q.code for q in period.quarters()]
-    if period.is_year:
-        earlier = {r.period: r for r in scope.releases().filter(period__in=quarters)}
-        if len(earlier) < 4:
-            return None
     start, end = period.bounds()
     window: Window = (start, end, [m.pk for m in scope.municipalities])
-    period_dim = suppression.Dimension(tuple(quarters), period.code if period.is_year else None)
+    period_dim = suppression.Dimension((period.code,), None)
     figures: list[tuple[str, str, str, int, str]] = []
     for measure in MEASURES:
         dims = [*_row_dims(measure), scope.area_dimension(), period_dim]
-        fixed: dict[tuple[str, ...], suppression.Hidden | None] = {}
-        if period.is_year:
-            atoms, fixed = _quarter_cells(scope, measure, quarters)
-        else:
-            atoms = measure.atoms(window)
-        values, equations = suppression.cube(dims, atoms)
-        hidden = suppression.suppress(values, equations, threshold=min_count(), fixed=fixed)
+        values, equations = suppression.cube(dims, measure.atoms(window))
+        hidden = suppression.suppress(values, equations, threshold=min_count())
+        masked = masked_zeros(values, equations, hidden)
         for cell, count in values.items():
-            *rows, area, cell_period = cell
-            if cell_period == period.code:
-                figures.append(
-                    (measure.code, "|".join(rows), area, count, _hidden(hidden.get(cell)))
-                )
+            *rows, area, _period = cell
+            figures.append(
+                (measure.code, "|".join(rows), area, count, _state(cell, hidden, masked))
+            )
     with transaction.atomic():
         release = StatisticsRelease.objects.create(
             police_district=scope.district,
@@ -423,36 +430,20 @@ def freeze(scope: Scope, period: Period) -> StatisticsRelease | None:
     return release
 
 
-def _quarter_cells(
-    scope: Scope, measure: Measure, quarters: Sequence[str]
-) -> tuple[Atoms, dict[tuple[str, ...], suppression.Hidden | None]]:
-    """The four quarters' stored cells: leaf cells as the year's atoms, every cell fixed."""
-    leaves = [set(d.leaves) for d in _row_dims(measure)]
-    atoms: Atoms = Counter()
-    fixed: dict[tuple[str, ...], suppression.Hidden | None] = {}
-    rows = Figure.objects.filter(
-        release__in=scope.releases().filter(period__in=quarters), table=measure.code
-    ).values_list("row", "area", "release__period", "count", "hidden")
-    for row, area, period, count, hidden in rows:
-        codes = tuple(row.split("|"))
-        cell = (*codes, area, period)
-        fixed[cell] = _from_hidden(hidden)
-        if area != ALL and all(c in leaf for c, leaf in zip(codes, leaves, strict=True)):
-            atoms[cell] = count
-    return atoms, fixed
-
-
 def freeze_all(first_year: int | None = None) -> int:
-    """Every ended quarter and year since ``first_year`` (default: STATISTICS_FIRST_YEAR, or
-    three years back), for every scope, that is not released yet. Returns how many were made."""
-    from councils.periods import ended_periods
-
+    """Every ended quarter since ``first_year`` (default: STATISTICS_FIRST_YEAR, or three
+    years back), for every scope, that is not released yet. Returns how many were made. A
+    scope that fails is logged and skipped: the others are still released, and the next run
+    tries it again."""
     today = timezone.localdate()
     first = first_year or settings.STATISTICS_FIRST_YEAR or today.year - 3
-    # Quarters before years (a year needs its quarters' releases), oldest first.
-    periods = sorted(ended_periods(first, today), key=lambda p: (p.end_day, p.is_year))
+    quarters = sorted(p for p in ended_periods(first, today) if not p.is_year)
     made = 0
     for scope in scopes():
-        for period in periods:
-            made += freeze(scope, period) is not None
+        for period in quarters:
+            try:
+                made += freeze(scope, period) is not None
+            except Exception:
+                logger.exception("statistics release failed: %s %s", scope, period.code)
+                break
     return made

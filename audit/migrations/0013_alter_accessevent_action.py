@@ -4,15 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0012_pending_access_events'),
+        ("audit", "0012_pending_access_events"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='accessevent',
-            name='action',
-            field=models.CharField(choices=[('view_person', 'Så person'), ('list_persons', 'Så personliste'), ('view_case_file', 'Så sag'), ('view_concern', 'Så bekymring'), ('view_note', 'Så notat'), ('view_minutes', 'Så referat'), ('reveal_identity', 'Så identitet'), ('search', 'Søgning'), ('export', 'Eksport'), ('access_report', 'Indsigtsrapport'), ('extend_retention', 'Forlængede opbevaring'), ('delete_data', 'Slettede data'), ('denied', 'Afvist adgang'), ('view_statistics', 'Så statistik')], max_length=32, verbose_name='handling'),
+            model_name="accessevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("view_person", "Så person"),
+                    ("list_persons", "Så personliste"),
+                    ("view_case_file", "Så sag"),
+                    ("view_concern", "Så bekymring"),
+                    ("view_note", "Så notat"),
+                    ("view_minutes", "Så referat"),
+                    ("reveal_identity", "Så identitet"),
+                    ("search", "Søgning"),
+                    ("export", "Eksport"),
+                    ("access_report", "Indsigtsrapport"),
+                    ("extend_retention", "Forlængede opbevaring"),
+                    ("delete_data", "Slettede data"),
+                    ("denied", "Afvist adgang"),
+                    ("view_statistics", "Så statistik"),
+                ],
+                max_length=32,
+                verbose_name="handling",
+            ),
         ),
     ]

@@ -90,9 +90,9 @@ def build_district() -> District:
     psp = Forum.objects.create(name="PSP Bby", kind=ForumKind.PSP, municipality=bby, age_min=18)
     ssp.agencies.set([school, police])
     psp.agencies.set([social, police])
-    teacher = UserFactory(full_name="Tina Lærer", agency=school, roles=["member"])
-    officer = UserFactory(full_name="Ole Betjent", agency=police, roles=["member"])
-    social_worker = UserFactory(full_name="Sara Social", agency=social, roles=["member"])
+    teacher = UserFactory.create(full_name="Tina Lærer", agency=school, roles=["member"])
+    officer = UserFactory.create(full_name="Ole Betjent", agency=police, roles=["member"])
+    social_worker = UserFactory.create(full_name="Sara Social", agency=social, roles=["member"])
     _join(ssp, teacher)
     _join(ssp, officer)
     _join(psp, social_worker)
@@ -104,9 +104,9 @@ def build_district() -> District:
     lokalraad = Council.objects.create(
         name="Lokalrådet i Aby", kind=Council.Kind.LOKALRAAD, municipality=aby
     )
-    member = UserFactory(full_name="Rikke Rådsmedlem", agency=police, roles=["council"])
-    secretary = UserFactory(full_name="Søren Sekretær", agency=police, roles=["council"])
-    local_member = UserFactory(full_name="Lone Lokal", agency=school, roles=["council"])
+    member = UserFactory.create(full_name="Rikke Rådsmedlem", agency=police, roles=["council"])
+    secretary = UserFactory.create(full_name="Søren Sekretær", agency=police, roles=["council"])
+    local_member = UserFactory.create(full_name="Lone Lokal", agency=school, roles=["council"])
     since = datetime.date(2026, 1, 1)
     CouncilMembership.objects.create(council=kredsraad, user=member, valid_from=since)
     CouncilMembership.objects.create(

@@ -168,7 +168,6 @@ def test_only_ended_periods_are_released_and_a_release_never_changes(district):
     scope = next(s for s in statistics.scopes() if s.district == district.district)
     with time_machine.travel(datetime.datetime(2026, 11, 20, tzinfo=datetime.UTC), tick=False):
         assert statistics.freeze(scope, Period(2026, 4)) is None  # still running
-        assert statistics.freeze(scope, Period(2026)) is None  # its quarters are not out
         release = statistics.freeze(scope, Q3)
     assert release is not None
     before = list(
@@ -189,18 +188,37 @@ def test_only_ended_periods_are_released_and_a_release_never_changes(district):
     assert StatisticsRelease.objects.filter(period="2026-Q3").count() == 1
 
 
-def test_a_year_is_released_after_its_quarters_and_adds_them_up(district):
+def test_quarters_are_released_and_years_never_are(district):
+    """A year's total would tie its four quarters together: four "<5" quarters under a "<5"
+    year would each be exactly 1. A year is shown as its quarters."""
     known_answers(district)
     with time_machine.travel(datetime.datetime(2027, 1, 5, 3, tzinfo=datetime.UTC), tick=False):
         made = statistics.freeze_all(2026)
-    assert made == 5  # four quarters and the year, one scope
-    year = StatisticsRelease.objects.get(period="2026")
-    cell = Figure.objects.get(release=year, table="opened", row="alle|alle", area="alle")
-    assert (cell.count, cell.hidden) == (13, "")
-    quarters = Figure.objects.filter(
-        release__period__in=["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"],
-        table="opened",
-        row="alle|alle",
-        area="alle",
+        scope = next(s for s in statistics.scopes() if s.district == district.district)
+        with pytest.raises(ValueError):
+            statistics.freeze(scope, Period(2026))
+    assert made == 4
+    assert sorted(StatisticsRelease.objects.values_list("period", flat=True)) == [
+        "2026-Q1",
+        "2026-Q2",
+        "2026-Q3",
+        "2026-Q4",
+    ]
+
+
+def test_a_zero_beside_a_small_count_shows_as_small_too(district, client):
+    """Otherwise "<5" would promise at least 1: four "<5" age bands under a "<5" total would
+    each be exactly 1 (found by the attacker's review)."""
+    d = district
+    with time_machine.travel(IN_Q3, tick=False):
+        for born in (2016, 2013, 2010):  # aged 10, 13 and 16
+            register(d, d.ssp, d.teacher, d.school, "vold", 1, born=born)
+        register(d, d.psp, d.social_worker, d.social, "psykisk_saarbarhed", 1, born=2006)
+    statistics.freeze(next(s for s in statistics.scopes() if s.district == d.district), Q3)
+    ages = rows_of(
+        page_tables(get(client, d, omraade="alle", periode="2026-Q3").content.decode()),
+        "opened_age",
     )
-    assert sum(f.count for f in quarters) == 13
+    assert {current for current, _previous in ages.values()} == {"<5"}
+    masked = Figure.objects.get(table="opened", row="alle|25+", area="alle")
+    assert (masked.count, masked.hidden) == (0, Figure.Hidden.MASKED)
