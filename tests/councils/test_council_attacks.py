@@ -724,23 +724,11 @@ def test_the_interval_attacker_is_sound_on_a_textbook_case():
     assert interval_recoveries(knowledge) == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: councils/suppression.py:207-230 (pair_up/cost) picks the smallest non-small "
-    "cell (often exactly 5) as the secondary, and a dash is known not to be 1..4; with a "
-    "published total 6 = '<5' + a dash, the small cell is 1. Needs interval protection (each "
-    "small cell's feasible range under the published sums must stay 1..4 wide) in suppress().",
-)
 def test_no_small_cell_is_narrowed_by_bounds_over_all_downloads(year: District, client: Client):
     knowledge = gather(year, client)
     assert interval_recoveries(knowledge) == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: the district page shows total 6 = SSP '<5' + PSP dash (new case files and "
-    "concerns by source, Q3): SSP is exactly 1 (councils/suppression.py pair_up).",
-)
 def test_the_district_page_does_not_give_away_the_one_new_ssp_case(
     quarter: District, client: Client
 ):

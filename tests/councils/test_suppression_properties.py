@@ -1,10 +1,16 @@
 """The attacker's view of councils.suppression, written independently of the engine.
 
-The attacker knows every published count and, for every cell, which atoms (leaf-level
-counts) it sums. A hidden cell is recovered iff its atom vector lies in the span of the
-published cells' atom vectors: then some combination of published counts equals it. The
-engine reasons over equations between cells; the attacker reasons over atoms, so a mistake
-in how the engine builds or reads its equations cannot hide itself here.
+Three attackers. The linear one knows every published count and, for every cell, which
+atoms (leaf-level counts) it sums. A hidden cell is recovered iff its atom vector lies in the
+span of the published cells' atom vectors: then some combination of published counts equals
+it. The engine reasons over equations between cells; the attacker reasons over atoms, so a
+mistake in how the engine builds or reads its equations cannot hide itself here.
+
+The other two also read the markers: "<5" is 1..threshold-1, a dash is at least the threshold
+(a hidden 0 they are assumed to know). The interval attacker plays every published sum
+against the others' bounds until nothing moves; the enumerating attacker tries every integer
+assignment of the hidden cells (tiny tables only) and so also finds what several sums
+together rule out.
 """
 
 import itertools
@@ -14,7 +20,7 @@ from fractions import Fraction
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from councils.suppression import Dimension, Hidden, cube, suppress, suppress_fallback
+from councils.suppression import Dimension, Equation, Hidden, cube, suppress, suppress_fallback
 
 Cell = tuple[str, ...]
 Vector = dict[int, Fraction]
@@ -65,6 +71,137 @@ def recovered(
         if cell not in hidden:
             span.add(atom_vector(dims, cell, atom_index))
     return sorted(c for c in hidden if not span.residue(atom_vector(dims, c, atom_index)))
+
+
+Markers = Mapping[Cell, Hidden]
+Range = tuple[int, int]
+NO_LIMIT = 10**9
+
+
+def marker_ranges(
+    values: Mapping[Cell, int], markers: Markers, threshold: int
+) -> dict[Cell, Range]:
+    """What the page says about each cell before any arithmetic."""
+    ranges = {cell: (n, n) for cell, n in values.items()}
+    for cell, marker in markers.items():
+        if marker is Hidden.SMALL:
+            ranges[cell] = (1, threshold - 1)
+        elif values[cell] > 0:
+            ranges[cell] = (threshold, NO_LIMIT)
+    return ranges
+
+
+def interval_ranges(
+    values: Mapping[Cell, int], equations: list[Equation], markers: Markers, threshold: int
+) -> dict[Cell, Range]:
+    """Each small cell's range after playing every sum against the others until nothing
+    moves."""
+    ranges = marker_ranges(values, markers, threshold)
+    changed = True
+    while changed:
+        changed = False
+        for eq in equations:
+            parts = [ranges[p] for p in eq.parts]
+            low_parts, high_parts = sum(lo for lo, _ in parts), sum(hi for _, hi in parts)
+            total_lo, total_hi = ranges[eq.total]
+            implied = {eq.total: (low_parts, high_parts)}
+            for part, (lo, hi) in zip(eq.parts, parts, strict=True):
+                implied[part] = (total_lo - (high_parts - hi), total_hi - (low_parts - lo))
+            for cell, (lo, hi) in implied.items():
+                old = ranges[cell]
+                new = (max(old[0], lo), min(old[1], hi))
+                if new != old:
+                    ranges[cell], changed = new, True
+    return {cell: ranges[cell] for cell, marker in markers.items() if marker is Hidden.SMALL}
+
+
+def feasible_values(
+    values: Mapping[Cell, int], equations: list[Equation], markers: Markers, threshold: int
+) -> dict[Cell, list[int]]:
+    """Each small cell's values that some integer assignment of all hidden cells allows."""
+    # Above every true count: a bound the real attacker does not have, so a safe answer here
+    # is safe without it.
+    ceiling = max(values.values()) + threshold
+    domains = {
+        c: (lo, min(hi, ceiling))
+        for c, (lo, hi) in marker_ranges(values, markers, threshold).items()
+    }
+    rows = []
+    for eq in equations:
+        row = {eq.total: 1}
+        for part in eq.parts:
+            row[part] = row.get(part, 0) - 1
+        rows.append(row)
+    return {
+        cell: [
+            v
+            for v in range(1, threshold)
+            if v == values[cell] or _solvable({**domains, cell: (v, v)}, rows, markers)
+        ]
+        for cell, marker in markers.items()
+        if marker is Hidden.SMALL
+    }
+
+
+def _solvable(
+    domains: dict[Cell, Range], rows: list[dict[Cell, int]], order: Iterable[Cell]
+) -> bool:
+    """Backtracking over the hidden cells, each row checked against the others' domains."""
+    unknown = sorted(order, key=lambda c: (domains[c][1] - domains[c][0], c))
+    fixed: dict[Cell, int] = {}
+
+    def possible() -> bool:
+        for row in rows:
+            lo = hi = 0
+            for cell, c in row.items():
+                a, b = (fixed[cell],) * 2 if cell in fixed else domains[cell]
+                lo, hi = lo + min(c * a, c * b), hi + max(c * a, c * b)
+            if not lo <= 0 <= hi:
+                return False
+        return True
+
+    def search(k: int) -> bool:
+        if not possible():
+            return False
+        if k == len(unknown):
+            return True
+        low, high = domains[unknown[k]]
+        for v in range(low, high + 1):
+            fixed[unknown[k]] = v
+            if search(k + 1):
+                return True
+        del fixed[unknown[k]]
+        return False
+
+    return search(0)
+
+
+def everything_hidden(
+    values: Mapping[Cell, int], markers: Markers, threshold: int, fixed: Collection[Cell] = ()
+) -> dict[Cell, Hidden]:
+    """The bluntest markers: every count that may still be hidden is. No result can leave a
+    small cell a wider range than these do."""
+    blunt = dict(markers)
+    for cell, n in values.items():
+        if cell not in blunt and cell not in fixed and n > 0:
+            blunt[cell] = Hidden.SMALL if n < threshold else Hidden.SECONDARY
+    return blunt
+
+
+def assert_ranges_kept(
+    values: Mapping[Cell, int],
+    equations: list[Equation],
+    markers: Markers,
+    threshold: int,
+    fixed: Collection[Cell] = (),
+) -> None:
+    """No small cell's interval range is narrower than with everything hidden (usually the
+    whole 1..threshold-1)."""
+    widest = interval_ranges(
+        values, equations, everything_hidden(values, markers, threshold, fixed), threshold
+    )
+    got = interval_ranges(values, equations, markers, threshold)
+    assert {c: r for c, r in got.items() if r != widest[c]} == {}
 
 
 def names(prefix: str, n: int) -> tuple[str, ...]:
@@ -125,6 +262,7 @@ def test_no_suppressed_cell_is_recoverable_from_one_download(case):
     assert_safe(dims, values, result, threshold)
     small = {c for c, v in values.items() if 1 <= v < threshold}
     assert {c for c, h in result.items() if h is Hidden.SMALL} == small
+    assert_ranges_kept(values, equations, result, threshold)
 
 
 @st.composite
@@ -154,7 +292,7 @@ def quarters_then_year(dims, atoms, threshold, second_stage):
     assert {c: h for c, h in result.items() if c in fixed} == {
         c: h for c, h in fixed.items() if h is not None
     }
-    return values, hidden | set(result)
+    return values, hidden | set(result), equations, result, set(fixed)
 
 
 @settings(max_examples=250, deadline=None)
@@ -162,9 +300,10 @@ def quarters_then_year(dims, atoms, threshold, second_stage):
 def test_a_year_published_after_its_quarters_reveals_nothing_new(case):
     dims, atoms, threshold = case
 
-    values, hidden = quarters_then_year(dims, atoms, threshold, suppress)
+    values, hidden, equations, result, fixed = quarters_then_year(dims, atoms, threshold, suppress)
 
     assert_safe(dims, values, dict.fromkeys(hidden, Hidden.SMALL), threshold)
+    assert_ranges_kept(values, equations, result, threshold, fixed)
 
 
 @settings(max_examples=120, deadline=None)
@@ -172,6 +311,53 @@ def test_a_year_published_after_its_quarters_reveals_nothing_new(case):
 def test_hiding_everything_next_to_a_hidden_cell_is_a_safe_fallback(case):
     dims, atoms, threshold = case
 
-    values, hidden = quarters_then_year(dims, atoms, threshold, suppress_fallback)
+    values, hidden, equations, result, fixed = quarters_then_year(
+        dims, atoms, threshold, suppress_fallback
+    )
 
     assert_safe(dims, values, dict.fromkeys(hidden, Hidden.SMALL), threshold)
+    assert_ranges_kept(values, equations, result, threshold, fixed)
+
+
+@st.composite
+def tiny_cubes(draw: st.DrawFn) -> tuple[list[Dimension], dict[Cell, int], int]:
+    """At most nine leaf cells, counts up to 12: small enough to try every assignment."""
+    shapes = draw(
+        st.sampled_from([(2,), (4,), (2, 2), (2, 3), (3, 3), (1, 2, 2), (2, 2, 2), (1, 2, 3)])
+    )
+    dims = [
+        Dimension(names(f"d{i}n", n), f"d{i}T" if draw(st.booleans()) or n == 1 else None)
+        for i, n in enumerate(shapes)
+    ]
+    return dims, atoms_for(draw, dims), draw(st.integers(3, 5))
+
+
+CYCLE_OF_DASHES = (
+    [Dimension(names("d0n", 3), "d0T"), Dimension(names("d1n", 3), "d1T")],
+    {
+        (f"d0n{i}", f"d1n{j}"): n
+        for i, row in enumerate([[0, 7, 4], [0, 11, 1], [6, 0, 7]])
+        for j, n in enumerate(row)
+    },
+    4,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tiny_cubes(), st.sampled_from([suppress, suppress_fallback]))
+@example(([Dimension(("s", "d"), "T")], {("s",): 1, ("d",): 5}, 5), suppress)
+@example(CYCLE_OF_DASHES, suppress)
+def test_no_small_cell_is_pinned_by_trying_every_assignment(case, engine):
+    dims, atoms, threshold = case
+    values, equations = cube(dims, atoms)
+
+    result = engine(values, equations, threshold=threshold)
+
+    feasible = feasible_values(values, equations, result, threshold)
+    blunt = feasible_values(
+        values, equations, everything_hidden(values, result, threshold), threshold
+    )
+    # Pinned only where even hiding every count would pin it (four "<5" under a "<5" total).
+    # Not asserted: the whole 1..threshold-1. Several sums together can still rule out some
+    # values (seen: 3..4 left of 1..4); only the interval attacker is held to the whole range.
+    assert {c: v for c, v in feasible.items() if len(v) < 2 and len(blunt[c]) >= 2} == {}
