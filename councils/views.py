@@ -77,9 +77,7 @@ class StatisticsView(CouncilView):
         if period_code:
             period = Period.parse(period_code)
             if period is None or period not in periods:
-                raise StatisticsError(
-                    _("Vælg en opgjort periode: et afsluttet kvartal eller kalenderår.")
-                )
+                raise StatisticsError(_("Vælg en opgjort periode: et afsluttet kvartal."))
         elif periods:
             period = periods[0]
         else:
