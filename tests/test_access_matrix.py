@@ -939,12 +939,30 @@ def council_page(ok: int = 200, secretary_only: bool = False) -> Callable[[str],
     return expected
 
 
+@dataclass
+class CouncilObjects:
+    """The matrix world's lokalråd (made in matrix_world), kept beside the world."""
+
+    council: Council
+    focus_area: FocusArea
+    meeting: CouncilMeeting
+
+
+def council_objects(w: World) -> CouncilObjects:
+    objects: CouncilObjects = vars(w)["councils"]
+    return objects
+
+
 def the_council(w: World) -> int:
-    return w.council.pk
+    return council_objects(w).council.pk
 
 
 def council_meeting(w: World) -> int:
-    return w.council_meeting.pk
+    return council_objects(w).meeting.pk
+
+
+def the_focus_area(w: World) -> int:
+    return council_objects(w).focus_area.pk
 
 
 def council_url(name: str, *args: Callable[[World], int]) -> Callable[[World], str]:
@@ -982,13 +1000,13 @@ COUNCIL_MATRIX: dict[str, list[Case]] = {
     "councils:status-create": [
         Case(
             "get",
-            council_url("status-create", the_council, lambda w: w.focus_area.pk),
+            council_url("status-create", the_council, the_focus_area),
             council_page(secretary_only=True),
             api=False,
         ),
         Case(
             "post",
-            council_url("status-create", the_council, lambda w: w.focus_area.pk),
+            council_url("status-create", the_council, the_focus_area),
             council_page(302, secretary_only=True),
             data=lambda w: {"written_on": "2026-11-02", "progress": "on_track", "text": "I gang."},
             api=False,
@@ -1113,10 +1131,12 @@ def _council_for(world: World) -> None:
         period_start=since,
         period_end=datetime.date(2026, 12, 31),
     )
-    world.focus_area = FocusArea.objects.create(plan=plan, title="Unges trivsel")
-    world.council_meeting = CouncilMeeting.objects.create(council=council, held_on=since)
+    vars(world)["councils"] = CouncilObjects(
+        council=council,
+        focus_area=FocusArea.objects.create(plan=plan, title="Unges trivsel"),
+        meeting=CouncilMeeting.objects.create(council=council, held_on=since),
+    )
     StatisticsRelease.objects.create(municipality=municipality, period="2026-Q3")
-    world.council = council
 
 
 OVERRIDES: dict[tuple[str, int, str], int] = {
