@@ -267,7 +267,8 @@ class Figure(models.Model):
         SHOWN = "", _("Vist")
         SMALL = "small", _("Under grænsen")
         SECONDARY = "secondary", _("Skjult for at beskytte et lille tal")
-        # A 0 in a sum with a small count, shown as "<5" too: "<5" then never promises 1..4.
+        # A 0 among the parts of a "<5" total, shown as "<5" too: "<5" there never promises
+        # 1..4 (councils.statistics.masked_zeros).
         MASKED = "masked", _("0 vist som <5")
 
     release = models.ForeignKey(StatisticsRelease, on_delete=models.CASCADE, related_name="figures")

@@ -6,8 +6,8 @@ How the figures are made (docs/decisions/0019-council-statistics.md):
   quarter), with one aggregate query per measure.
 - councils.suppression builds the cube (every row and area, totals included) and hides the
   counts 1..STATISTICS_MIN_COUNT-1 ("<5") plus whatever else would let arithmetic or the
-  markers' bounds recover them from totals or from the other areas; a 0 in a sum with a small
-  count shows as "<5" too (``masked_zeros``).
+  markers' bounds recover them from totals or from the other areas; a 0 under a "<5" total
+  shows as "<5" too (``masked_zeros``).
 - The result is frozen as a StatisticsRelease the night after the quarter ends. Pages only
   read it: one query, whatever the size of the data. There are no year releases: a year is
   its four quarters (a year total would tie them together, decision 0019).
@@ -384,13 +384,14 @@ def masked_zeros(
     equations: Sequence[suppression.Equation],
     hidden: dict[Any, suppression.Hidden],
 ) -> set[Any]:
-    """The zeros shown as "<5": every 0 in a sum with a small count. Otherwise "<5" would
-    promise at least 1, and four "<5" rows under a "<5" total would each be exactly 1."""
+    """The zeros shown as "<5": every 0 among the parts of a "<5" total. Otherwise "<5" would
+    promise at least 1, and four "<5" parts of a "<5" total would each be exactly 1. Under a
+    total that is shown, or hidden as a dash, the engine already keeps each "<5" part's whole
+    range, so zeros there stay 0."""
     masked: set[Any] = set()
     for equation in equations:
-        cells = (equation.total, *equation.parts)
-        if any(hidden.get(c) is suppression.Hidden.SMALL for c in cells):
-            masked.update(c for c in cells if values[c] == 0)
+        if hidden.get(equation.total) is suppression.Hidden.SMALL:
+            masked.update(p for p in equation.parts if values[p] == 0)
     return masked
 
 

@@ -674,13 +674,12 @@ def interval_recoveries(knowledge: Knowledge) -> dict[Var, tuple[int, int]]:
     sum with a small count shows as "<5" too), and a dash is hidden to protect one, so it is
     not itself 1..4 (it is 0 or at least 5). Returns the "<5" cells pinned to one count."""
     big = 10**9
-    # A masked 0 only ever stands in a sum with another "<5": a "<5" with no other "<5" in any
-    # of its sums is a real count, at least 1.
+    # A 0 shows as "<5" only among the parts of a "<5" total: any other "<5" is a real
+    # count, at least 1.
     beside_small: set[Var] = set()
     for total, parts in knowledge.equations:
-        smalls = [v for v in (total, *parts) if knowledge.hidden.get(v) == SMALL]
-        if len(smalls) > 1:
-            beside_small.update(smalls)
+        if knowledge.hidden.get(total) == SMALL:
+            beside_small.update(p for p in parts if knowledge.hidden.get(p) == SMALL)
     low = {
         v: (1 if m == SMALL and v not in beside_small else 0) for v, m in knowledge.hidden.items()
     }
