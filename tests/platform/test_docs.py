@@ -158,6 +158,7 @@ GUIDE_OF = {
     Role.MEMBER: "member",
     Role.DPO: "dpo",
     Role.ADMIN: "administrator",
+    Role.COUNCIL: "council",
     Membership.Role.CHAIR: "chair",
     Membership.Role.COORDINATOR: "coordinator",
     Membership.Role.MEMBER: "member",
@@ -195,6 +196,7 @@ SCREENSHOTS = [
     "plan",
     "my-tasks",
     "audit",
+    "council-statistics",
 ]
 
 
