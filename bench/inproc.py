@@ -238,7 +238,7 @@ def statistics_timings(repeat: int) -> dict[str, Any]:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from councils import charts, selectors
+    from councils import selectors
     from councils import statistics as council_statistics
     from councils.models import Council
     from councils.periods import Period
@@ -258,16 +258,7 @@ def statistics_timings(repeat: int) -> dict[str, Any]:
         drawn = []
         for quarter in year.quarters():
             stats = selectors.statistics_for(council=council, area=area, period=quarter)
-            drawn += [
-                charts.bar_chart(
-                    title=t.title,
-                    rows=[charts.Bar(r.label, r.current, r.previous) for r in t.rows],
-                    table_id=f"tabel-{t.code}",
-                    current_label=str(stats.period),
-                    previous_label=str(stats.previous),
-                )
-                for t in stats.tables
-            ]
+            drawn += selectors.charted(stats)
         return drawn
 
     with CaptureQueriesContext(connection) as captured:

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Municipality
+from core.permissions import visible_to
+from councils import charts
 from councils.models import (
     CooperationPlan,
     Council,
@@ -172,6 +174,23 @@ def statistics_for(*, council: Council, area: AreaChoice, period: Period) -> Sta
     )
 
 
+def charted(stats: Statistics) -> list[tuple[StatTable, Any]]:
+    """Each table with its chart (the page, the PDF and the bench draw them alike)."""
+    return [
+        (
+            table,
+            charts.bar_chart(
+                title=table.title,
+                rows=[charts.Bar(r.label, r.current, r.previous) for r in table.rows],
+                table_id=f"tabel-{table.code}",
+                current_label=str(stats.period),
+                previous_label=str(stats.previous),
+            ),
+        )
+        for table in stats.tables
+    ]
+
+
 @dataclass
 class FocusFigures:
     area: FocusArea
@@ -213,6 +232,4 @@ def meetings_of(council: Council) -> QuerySet[CouncilMeeting]:
 
 
 def council_list(user: Any) -> QuerySet[Council]:
-    from core.permissions import visible_to
-
     return visible_to(user, Council.objects.select_related("police_district", "municipality"))

@@ -10,8 +10,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -20,7 +20,7 @@ from audit.models import AccessEvent
 from audit.views import csv_cell
 from core.pdf import render_pdf
 from core.permissions import get_object_for, record_access
-from councils import charts, selectors, services, statistics
+from councils import selectors, services, statistics
 from councils.forms import MeetingForm, StatusForm
 from councils.models import Council, CouncilMeeting, FocusArea
 from councils.periods import Period
@@ -105,19 +105,7 @@ class StatisticsView(CouncilView):
             )
             return context, 400
         stats = context["stats"]
-        context["sections"] = [
-            (
-                table,
-                charts.bar_chart(
-                    title=table.title,
-                    rows=[charts.Bar(r.label, r.current, r.previous) for r in table.rows],
-                    table_id=f"tabel-{table.code}",
-                    current_label=str(stats.period),
-                    previous_label=str(stats.previous),
-                ),
-            )
-            for table in stats.tables
-        ]
+        context["sections"] = selectors.charted(stats)
         plan = selectors.current_plan(council)
         context["plan"] = plan
         context["focus"] = selectors.focus_figures(stats, list(plan.areas.all()) if plan else [])
@@ -182,9 +170,7 @@ class StatisticsCsvView(StatisticsView):
 class StatusCreateView(CouncilView):
     def form(self, request: HttpRequest, pk: int, area_pk: int) -> tuple[Council, FocusArea]:
         council = self.council(pk, "change")
-        area = FocusArea.objects.filter(plan__council=council, pk=area_pk).first()
-        if area is None:
-            raise Http404
+        area = get_object_or_404(FocusArea, plan__council=council, pk=area_pk)
         return council, area
 
     def get(self, request: HttpRequest, pk: int, area_pk: int) -> HttpResponse:
@@ -218,9 +204,7 @@ class MeetingView(CouncilView):
 
     def get(self, request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
         council = self.council(pk)
-        meeting = CouncilMeeting.objects.filter(council=council, pk=meeting_pk).first()
-        if meeting is None:
-            raise Http404
+        meeting = get_object_or_404(CouncilMeeting, council=council, pk=meeting_pk)
         areas = list(meeting.focus_areas.prefetch_related("forums", "statuses"))
         focus: list[selectors.FocusFigures] = []
         stats = None
@@ -250,10 +234,7 @@ class MeetingEditView(CouncilView):
     def meeting(self, council: Council, meeting_pk: int | None) -> CouncilMeeting | None:
         if meeting_pk is None:
             return None
-        meeting = CouncilMeeting.objects.filter(council=council, pk=meeting_pk).first()
-        if meeting is None:
-            raise Http404
-        return meeting
+        return get_object_or_404(CouncilMeeting, council=council, pk=meeting_pk)
 
     def get(self, request: HttpRequest, pk: int, meeting_pk: int | None = None) -> HttpResponse:
         council = self.council(pk, "change")
