@@ -272,8 +272,14 @@ def fuzz(
         f"per operation, {seconds} s, seed {SEED}"
     )
     # Its caches (.hypothesis, .schemathesis) go to var/, out of the tree.
+    # The hooks file serialises ast.parse against a CPython 3.11 race (see its docstring).
     process = subprocess.Popen(
-        command, cwd=report_dir.parent, stdout=subprocess.PIPE, text=True, errors="replace"
+        command,
+        cwd=report_dir.parent,
+        env={**os.environ, "SCHEMATHESIS_HOOKS": str(ROOT / "scripts" / "fuzz_hooks.py")},
+        stdout=subprocess.PIPE,
+        text=True,
+        errors="replace",
     )
     output = []
     for line in process.stdout or []:
