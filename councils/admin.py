@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.permissions import ROLE_COUNCIL
 from councils.models import CooperationPlan, Council, CouncilMembership, FocusArea
+from councils.services import outside_council
 from persons.categories import category_choices
 
 
@@ -58,6 +59,8 @@ class CouncilAdmin(admin.ModelAdmin[Council]):
 
 
 class FocusAreaForm(forms.ModelForm[FocusArea]):
+    """As the secretary's form: forums and agencies of the council's own municipalities only."""
+
     categories = forms.MultipleChoiceField(
         label=_("Bekymringskategorier"),
         choices=category_choices,
@@ -68,6 +71,18 @@ class FocusAreaForm(forms.ModelForm[FocusArea]):
     class Meta:
         model = FocusArea
         fields = ["title", "description", "agencies", "forums", "categories", "order"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # The inline's plan carries the council chosen on the same page (saved or not).
+        plan = getattr(self.instance, "plan", None)
+        if plan is not None and plan.council_id is not None:
+            outside = outside_council(
+                plan.council, forums=data.get("forums", ()), agencies=data.get("agencies", ())
+            )
+            for name in outside:
+                self.add_error(name, _("Vælg kun fora og myndigheder i rådets egne kommuner."))
+        return data
 
 
 class FocusAreaInline(admin.StackedInline[FocusArea, CooperationPlan]):

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Municipality
+from accounts.models import Agency, Municipality
 from core.permissions import visible_to
 from councils import charts
 from councils.models import (
@@ -25,7 +25,7 @@ from councils.models import (
 )
 from councils.periods import Period
 from councils.statistics import ALL, MEASURES, min_count
-from forums.models import ForumKind
+from forums.models import Forum, ForumKind
 from persons.categories import category_choices
 
 Shown = int | str  # a count, or the marker of a hidden one ("<5", or an en dash)
@@ -233,3 +233,18 @@ def meetings_of(council: Council) -> QuerySet[CouncilMeeting]:
 
 def council_list(user: Any) -> QuerySet[Council]:
     return visible_to(user, Council.objects.select_related("police_district", "municipality"))
+
+
+def area_forums(council: Council) -> QuerySet[Forum]:
+    """The forums a focus area of ``council`` may concern: those of its municipalities."""
+    return Forum.objects.filter(municipality__in=council.municipalities()).order_by("name")
+
+
+def area_agencies(council: Council) -> QuerySet[Agency]:
+    """The agencies a focus area of ``council`` may name as responsible: those that serve one
+    of its municipalities (their own, or their whole police district or region)."""
+    places = list(council.municipalities().values_list("pk", "police_district_id", "region_id"))
+    served = Q(municipality_id__in=[pk for pk, _district, _region in places])
+    served |= Q(police_district_id__in=[d for _pk, d, _region in places if d is not None])
+    served |= Q(region_id__in=[r for _pk, _district, r in places if r is not None])
+    return Agency.objects.filter(served).order_by("name")

@@ -10,6 +10,18 @@ urlpatterns = [
     path("<int:pk>/statistik/", views.StatisticsView.as_view(), name="statistics"),
     path("<int:pk>/statistik.csv", views.StatisticsCsvView.as_view(), name="statistics-csv"),
     path("<int:pk>/statistik.pdf", views.StatisticsPdfView.as_view(), name="statistics-pdf"),
+    path("<int:pk>/plan/ny/", views.PlanEditView.as_view(), name="plan-create"),
+    path("<int:pk>/plan/<int:plan_pk>/rediger/", views.PlanEditView.as_view(), name="plan-edit"),
+    path(
+        "<int:pk>/plan/<int:plan_pk>/indsatsomraader/nyt/",
+        views.AreaEditView.as_view(),
+        name="area-create",
+    ),
+    path(
+        "<int:pk>/plan/<int:plan_pk>/indsatsomraader/<int:area_pk>/rediger/",
+        views.AreaEditView.as_view(),
+        name="area-edit",
+    ),
     path(
         "<int:pk>/indsatsomraader/<int:area_pk>/status/",
         views.StatusCreateView.as_view(),

@@ -21,8 +21,8 @@ from audit.views import csv_cell
 from core.pdf import render_pdf
 from core.permissions import get_object_for, record_access
 from councils import selectors, services, statistics
-from councils.forms import MeetingForm, StatusForm
-from councils.models import Council, CouncilMeeting, FocusArea
+from councils.forms import FocusAreaForm, MeetingForm, PlanForm, StatusForm
+from councils.models import CooperationPlan, Council, CouncilMeeting, FocusArea
 from councils.periods import Period
 
 
@@ -261,3 +261,82 @@ class MeetingEditView(CouncilView):
         )
         messages.success(request, _("Mødet er gemt."))
         return redirect("councils:meeting", pk=council.pk, meeting_pk=saved.pk)
+
+
+class PlanEditView(CouncilView):
+    """The secretary writes the council's samarbejdsplan (or handleplan): a new one for a new
+    period, or the title and period of one already there."""
+
+    def plan(self, council: Council, plan_pk: int | None) -> CooperationPlan | None:
+        if plan_pk is None:
+            return None
+        return get_object_or_404(CooperationPlan, council=council, pk=plan_pk)
+
+    def get(self, request: HttpRequest, pk: int, plan_pk: int | None = None) -> HttpResponse:
+        council = self.council(pk, "change")
+        form = PlanForm(instance=self.plan(council, plan_pk))
+        return render(request, "councils/plan_form.html", {"council": council, "form": form})
+
+    def post(self, request: HttpRequest, pk: int, plan_pk: int | None = None) -> HttpResponse:
+        council = self.council(pk, "change")
+        plan = self.plan(council, plan_pk)
+        form = PlanForm(request.POST, instance=plan)
+        if not form.is_valid():
+            context = {"council": council, "form": form}
+            return render(request, "councils/plan_form.html", context, status=400)
+        data = form.cleaned_data
+        services.plan_save(
+            actor=acting_user(request),
+            council=council,
+            plan=plan,
+            title=data["title"],
+            period_start=data["period_start"],
+            period_end=data["period_end"],
+        )
+        messages.success(request, _("Samarbejdsplanen er gemt."))
+        return redirect("councils:detail", pk=council.pk)
+
+
+class AreaEditView(CouncilView):
+    """The secretary adds a focus area to the council's plan or changes one."""
+
+    def objects(
+        self, council: Council, plan_pk: int, area_pk: int | None
+    ) -> tuple[CooperationPlan, FocusArea | None]:
+        plan = get_object_or_404(CooperationPlan, council=council, pk=plan_pk)
+        if area_pk is None:
+            return plan, None
+        return plan, get_object_or_404(FocusArea, plan=plan, pk=area_pk)
+
+    def get(
+        self, request: HttpRequest, pk: int, plan_pk: int, area_pk: int | None = None
+    ) -> HttpResponse:
+        council = self.council(pk, "change")
+        plan, area = self.objects(council, plan_pk, area_pk)
+        form = FocusAreaForm(instance=area, council=council)
+        context = {"council": council, "plan": plan, "form": form}
+        return render(request, "councils/area_form.html", context)
+
+    def post(
+        self, request: HttpRequest, pk: int, plan_pk: int, area_pk: int | None = None
+    ) -> HttpResponse:
+        council = self.council(pk, "change")
+        plan, area = self.objects(council, plan_pk, area_pk)
+        form = FocusAreaForm(request.POST, instance=area, council=council)
+        if not form.is_valid():
+            context = {"council": council, "plan": plan, "form": form}
+            return render(request, "councils/area_form.html", context, status=400)
+        data = form.cleaned_data
+        services.area_save(
+            actor=acting_user(request),
+            plan=plan,
+            area=area,
+            title=data["title"],
+            description=data["description"],
+            agencies=list(data["agencies"]),
+            forums=list(data["forums"]),
+            categories=list(data["categories"]),
+            order=data["order"],
+        )
+        messages.success(request, _("Indsatsområdet er gemt."))
+        return redirect("councils:detail", pk=council.pk)

@@ -965,6 +965,10 @@ def the_focus_area(w: World) -> int:
     return council_objects(w).focus_area.pk
 
 
+def the_council_plan(w: World) -> int:
+    return council_objects(w).focus_area.plan_id
+
+
 def council_url(name: str, *args: Callable[[World], int]) -> Callable[[World], str]:
     return lambda w: reverse(f"councils:{name}", args=[a(w) for a in args])
 
@@ -1009,6 +1013,56 @@ COUNCIL_MATRIX: dict[str, list[Case]] = {
             council_url("status-create", the_council, the_focus_area),
             council_page(302, secretary_only=True),
             data=lambda w: {"written_on": "2026-11-02", "progress": "on_track", "text": "I gang."},
+            api=False,
+        ),
+    ],
+    "councils:plan-create": [
+        Case(
+            "get",
+            council_url("plan-create", the_council),
+            council_page(secretary_only=True),
+            api=False,
+        ),
+        Case(
+            "post",
+            council_url("plan-create", the_council),
+            council_page(302, secretary_only=True),
+            data=lambda w: {
+                "title": "Handleplan 2027",
+                "period_start": "2027-01-01",
+                "period_end": "2027-12-31",
+            },
+            api=False,
+        ),
+    ],
+    "councils:plan-edit": [
+        Case(
+            "get",
+            council_url("plan-edit", the_council, the_council_plan),
+            council_page(secretary_only=True),
+            api=False,
+        )
+    ],
+    "councils:area-create": [
+        Case(
+            "get",
+            council_url("area-create", the_council, the_council_plan),
+            council_page(secretary_only=True),
+            api=False,
+        )
+    ],
+    "councils:area-edit": [
+        Case(
+            "get",
+            council_url("area-edit", the_council, the_council_plan, the_focus_area),
+            council_page(secretary_only=True),
+            api=False,
+        ),
+        Case(
+            "post",
+            council_url("area-edit", the_council, the_council_plan, the_focus_area),
+            council_page(302, secretary_only=True),
+            data=lambda w: {"title": "Tryghed", "categories": ["vold"], "order": 1},
             api=False,
         ),
     ],

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from accounts.models import Municipality, PoliceDistrict
 from councils.models import CooperationPlan, Council, CouncilMembership
+from forums.models import Forum, ForumKind
 from tests.councils.conftest import District
 from tests.factories import UserFactory
 
@@ -104,3 +106,32 @@ def test_the_administrator_writes_a_plan_with_focus_areas(district, admin_client
     area = plan.areas.get()
     assert area.categories == ["radikalisering"]
     assert list(area.forums.all()) == [district.ssp]
+
+
+def test_the_administrator_cannot_give_a_focus_area_another_districts_forum(district, admin_client):
+    other = PoliceDistrict.objects.create(name="Naboredsen")
+    cby = Municipality.objects.create(code="903", name="Cby", police_district=other)
+    foreign = Forum.objects.create(name="SSP Cby", kind=ForumKind.SSP, municipality=cby)
+    url = reverse("admin:councils_cooperationplan_change", args=[district.plan.pk])
+    response = admin_client.post(
+        url,
+        {
+            "council": district.kredsraad.pk,
+            "title": district.plan.title,
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+            "areas-TOTAL_FORMS": "1",
+            "areas-INITIAL_FORMS": "1",
+            "areas-MIN_NUM_FORMS": "0",
+            "areas-MAX_NUM_FORMS": "1000",
+            "areas-0-id": district.focus.pk,
+            "areas-0-plan": district.plan.pk,
+            "areas-0-title": district.focus.title,
+            "areas-0-forums": [district.ssp.pk, foreign.pk],
+            "areas-0-categories": ["vold"],
+            "areas-0-order": "0",
+        },
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert "Vælg kun fora og myndigheder i rådets egne kommuner." in response.content.decode()
+    assert list(district.focus.forums.all()) == [district.ssp]

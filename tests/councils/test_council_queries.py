@@ -82,6 +82,7 @@ def test_the_bench_measures_a_districts_year_from_one_query(district):
         measured = inproc.statistics_timings(repeat=1)
     assert measured["releases"] == 4  # 2026's quarters
     assert measured["municipalities"] == 2
+    assert measured["quarters"] == ["2026-Q4", "2026-Q3", "2026-Q2", "2026-Q1"]
     assert measured["queries"] == 4
     checks = {c.name: c.passed for c in statistics_checks({"statistics": measured})}
     assert checks["council statistics: queries for a district's year"] is True

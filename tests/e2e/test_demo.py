@@ -67,6 +67,7 @@ def test_every_demo_user_finds_a_populated_working_system(browsers: Browsers, de
             visitor.screenshot("start-coordinator.png")
         if user.email == COUNCIL_MEMBER:
             council_meeting_papers(visitor)
+            secretary_adds_a_focus_area(visitor)
         elif not user.is_staff and not user.email.startswith("dpo@"):
             # Every demo member owns open actions, one of them overdue (seed_demo's promise).
             assert NOTHING_TO_DO not in text, user.email
@@ -99,7 +100,9 @@ def council_meeting_papers(visitor: Visitor) -> None:
     assert areas[0].startswith("Hele ") and "København" in areas
     for area in areas:
         visitor.page.select_option("#id_omraade", label=area)
-        visitor.page.get_by_role("button", name="Vis").click()
+        # Count on the page the form loads, not the one it leaves (count() does not wait).
+        with visitor.page.expect_navigation():
+            visitor.page.get_by_role("button", name="Vis").click()
         assert visitor.page.locator("table#tabel-concerns_source").count() == 1, area
         visitor.check()
     main = visitor.page.locator("main").inner_text()
@@ -109,3 +112,17 @@ def council_meeting_papers(visitor: Visitor) -> None:
     with visitor.page.expect_download() as download:
         visitor.page.get_by_role("link", name="Hent som PDF til mødet").click()
     assert download.value.suggested_filename.endswith(".pdf")
+
+
+def secretary_adds_a_focus_area(visitor: Visitor) -> None:
+    """The demo council member is the kredsråd's secretary: the plan is kept on its pages."""
+    council = Council.objects.get(kind=Council.Kind.KREDSRAAD)
+    visitor.goto(reverse("councils:detail", args=[council.pk]))
+    visitor.page.get_by_role("link", name="Nyt indsatsområde").click()
+    visitor.check()
+    visitor.page.get_by_label("Titel").fill("Tryghed i nattelivet")
+    visitor.page.get_by_label("Vold og trusler").check()
+    visitor.page.get_by_role("button", name="Gem indsatsområdet").click()
+    visitor.check()
+    main = visitor.page.locator("main").inner_text()
+    assert "Indsatsområdet er gemt." in main and "Tryghed i nattelivet" in main
