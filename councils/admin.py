@@ -59,8 +59,6 @@ class CouncilAdmin(admin.ModelAdmin[Council]):
 
 
 class FocusAreaForm(forms.ModelForm[FocusArea]):
-    """As the secretary's form: forums and agencies of the council's own municipalities only."""
-
     categories = forms.MultipleChoiceField(
         label=_("Bekymringskategorier"),
         choices=category_choices,
@@ -72,22 +70,33 @@ class FocusAreaForm(forms.ModelForm[FocusArea]):
         model = FocusArea
         fields = ["title", "description", "agencies", "forums", "categories", "order"]
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        # The inline's plan carries the council chosen on the same page (saved or not).
-        plan = getattr(self.instance, "plan", None)
-        if plan is not None and plan.council_id is not None:
+
+class FocusAreaFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+    """As on the secretary's pages: forums and agencies of the council's own municipalities
+    only. Checked against the plan's council as chosen on this page (``self.instance`` is the
+    plan built from the page, saved or not), so neither a new plan nor a plan moved to another
+    council takes another area's forums along; every area is checked, changed or not."""
+
+    def clean(self) -> None:
+        super().clean()
+        council = Council.objects.filter(pk=getattr(self.instance, "council_id", None)).first()
+        if council is None:
+            return  # the plan's own form reports the missing council
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data or data.get("DELETE"):
+                continue
             outside = outside_council(
-                plan.council, forums=data.get("forums", ()), agencies=data.get("agencies", ())
+                council, forums=data.get("forums", ()), agencies=data.get("agencies", ())
             )
             for name in outside:
-                self.add_error(name, _("Vælg kun fora og myndigheder i rådets egne kommuner."))
-        return data
+                form.add_error(name, _("Vælg kun fora og myndigheder i rådets egne kommuner."))
 
 
 class FocusAreaInline(admin.StackedInline[FocusArea, CooperationPlan]):
     model = FocusArea
     form = FocusAreaForm
+    formset = FocusAreaFormSet
     extra = 1
     filter_horizontal = ["agencies", "forums"]
 

@@ -14,15 +14,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency, Municipality, PoliceDistrict
+from core.permissions import ROLE_COUNCIL, has_role
 from forums.models import Forum
 
 
 class CouncilQuerySet(models.QuerySet["Council"]):
     def restrict(self, user: Any, action: str = "view") -> CouncilQuerySet:
-        """The councils ``user`` is a current member of ("change": as its secretary). Councils
-        hold no person data, so the content-blind rule of the person apps does not apply:
-        the ``council`` role is content-blind and sees exactly these."""
-        if not user.is_authenticated or not user.is_active:
+        """The councils ``user`` is a current member of ("change": as its secretary), while the
+        account holds the ``council`` role. Councils hold no person data, so the content-blind
+        rule of the person apps does not apply: the ``council`` role is content-blind and sees
+        exactly these. (The role is checked here, not only when a membership is made: an
+        account whose role is later changed to a content role keeps its memberships in the
+        database, and must not carry them into the forums.)"""
+        if not user.is_authenticated or not user.is_active or not has_role(user, ROLE_COUNCIL):
             return self.none()
         memberships = CouncilMembership.objects.current().filter(user=user)
         if action != "view":
