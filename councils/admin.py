@@ -79,7 +79,8 @@ class FocusAreaFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
 
     def clean(self) -> None:
         super().clean()
-        council = Council.objects.filter(pk=getattr(self.instance, "council_id", None)).first()
+        council_id: int | None = getattr(self.instance, "council_id", None)
+        council = Council.objects.filter(pk=council_id).first() if council_id else None
         if council is None:
             return  # the plan's own form reports the missing council
         for form in self.forms:
