@@ -1,20 +1,20 @@
-"""The system administrator sets councils up: their members, plans and focus areas (none of
-it is personal data). Status entries and meetings are the secretary's, on the council pages."""
+"""The system administrator sets councils up with their members. Plans and focus areas are
+the secretary's, on the council pages; here the administrator can correct or delete them, under
+the same rule for forums and agencies (none of it is personal data)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from core.permissions import ROLE_COUNCIL
+from councils.forms import FocusAreaFields
 from councils.models import CooperationPlan, Council, CouncilMembership, FocusArea
 from councils.services import outside_council
-from persons.categories import category_choices
 
 
 class MembershipFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
@@ -58,19 +58,6 @@ class CouncilAdmin(admin.ModelAdmin[Council]):
     inlines = [MembershipInline]
 
 
-class FocusAreaForm(forms.ModelForm[FocusArea]):
-    categories = forms.MultipleChoiceField(
-        label=_("Bekymringskategorier"),
-        choices=category_choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    class Meta:
-        model = FocusArea
-        fields = ["title", "description", "agencies", "forums", "categories", "order"]
-
-
 class FocusAreaFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
     """As on the secretary's pages: forums and agencies of the council's own municipalities
     only. Checked against the plan's council as chosen on this page (``self.instance`` is the
@@ -96,7 +83,7 @@ class FocusAreaFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
 
 class FocusAreaInline(admin.StackedInline[FocusArea, CooperationPlan]):
     model = FocusArea
-    form = FocusAreaForm
+    form = FocusAreaFields
     formset = FocusAreaFormSet
     extra = 1
     filter_horizontal = ["agencies", "forums"]

@@ -66,9 +66,9 @@ class PlanForm(DesignSystemFormMixin, forms.ModelForm[CooperationPlan]):
         return data
 
 
-class FocusAreaForm(DesignSystemFormMixin, forms.ModelForm[FocusArea]):
-    """A focus area of the council's plan. Only the forums and agencies of the council's own
-    municipalities can be chosen (a forum's figures are the council's only inside its area)."""
+class FocusAreaFields(forms.ModelForm[FocusArea]):
+    """A focus area's fields, categories as a choice of the configured ones (stored as a JSON
+    list). Django admin's inline uses it as it is."""
 
     categories = forms.MultipleChoiceField(
         label=_("Bekymringskategorier"),
@@ -80,6 +80,14 @@ class FocusAreaForm(DesignSystemFormMixin, forms.ModelForm[FocusArea]):
     class Meta:
         model = FocusArea
         fields = ["title", "description", "agencies", "forums", "categories", "order"]
+
+
+class FocusAreaForm(DesignSystemFormMixin, FocusAreaFields):
+    """A focus area of the council's plan on the secretary's page. Only the forums and
+    agencies of the council's own municipalities can be chosen (a forum's figures are the
+    council's only inside its area)."""
+
+    class Meta(FocusAreaFields.Meta):
         widgets = {
             "agencies": forms.CheckboxSelectMultiple,
             "forums": forms.CheckboxSelectMultiple,
