@@ -172,3 +172,15 @@ def known_answers(d: District) -> None:
 @pytest.fixture
 def district(db: Any) -> District:
     return build_district()
+
+
+def neighbour() -> tuple[Council, Municipality, Forum, Agency]:
+    """Another district's kredsråd, with a municipality, a forum and an agency of its own."""
+    other = PoliceDistrict.objects.create(name="Naboredsen")
+    cby = Municipality.objects.create(code="903", name="Cby", police_district=other)
+    council = Council.objects.create(
+        name="Kredsrådet i Naboredsen", kind=Council.Kind.KREDSRAAD, police_district=other
+    )
+    forum = Forum.objects.create(name="SSP Cby", kind=ForumKind.SSP, municipality=cby)
+    agency = AgencyFactory.create(name="Cby Skole", kind=Agency.Kind.SKOLE, municipality=cby)
+    return council, cby, forum, agency

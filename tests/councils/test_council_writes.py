@@ -12,26 +12,13 @@ from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 
-from accounts.models import Agency, Municipality, PoliceDistrict
+from accounts.models import Agency
 from councils import services
-from councils.models import CooperationPlan, Council, FocusArea
-from forums.models import Forum, ForumKind
-from tests.councils.conftest import District
-from tests.factories import AgencyFactory
+from councils.models import CooperationPlan, FocusArea
+from forums.models import Forum
+from tests.councils.conftest import District, neighbour
 
 pytestmark = pytest.mark.django_db
-
-
-def neighbour() -> tuple[Council, Forum, Agency]:
-    """Another district's council with a forum and an agency of its own."""
-    district = PoliceDistrict.objects.create(name="Naboredsen")
-    cby = Municipality.objects.create(code="903", name="Cby", police_district=district)
-    council = Council.objects.create(
-        name="Kredsrådet i Naboredsen", kind=Council.Kind.KREDSRAAD, police_district=district
-    )
-    forum = Forum.objects.create(name="SSP Cby", kind=ForumKind.SSP, municipality=cby)
-    agency = AgencyFactory.create(name="Cby Skole", kind=Agency.Kind.SKOLE, municipality=cby)
-    return council, forum, agency
 
 
 def area_data(d: District, **changes: object) -> dict[str, object]:
@@ -130,7 +117,7 @@ BAD_AREA: list[tuple[str, str, Bad]] = [
 def test_a_focus_area_outside_the_council_or_malformed_is_400_and_changes_nothing(
     district: District, client: Client, field: str, bad: Bad
 ):
-    _council, foreign_forum, foreign_agency = neighbour()
+    _council, _cby, foreign_forum, foreign_agency = neighbour()
     client.force_login(district.secretary)
     url = f"/raad/{district.kredsraad.pk}/plan/{district.plan.pk}/indsatsomraader/{district.focus.pk}/rediger/"
     response = client.post(
@@ -191,7 +178,7 @@ def test_a_plain_member_writes_no_plan_or_area(district: District, client: Clien
 
 
 def test_a_secretary_reaches_no_other_councils_plan_or_area(district: District, client: Client):
-    foreign, _forum, _agency = neighbour()
+    foreign, _cby, _forum, _agency = neighbour()
     plan = CooperationPlan.objects.create(
         council=foreign,
         title="Naboplan",
@@ -221,7 +208,7 @@ def test_a_secretary_reaches_no_other_councils_plan_or_area(district: District, 
 
 def test_the_services_refuse_what_the_forms_would_not_offer(district: District):
     """A caller other than the form (a script, a later API) gets no way around the area."""
-    foreign, foreign_forum, foreign_agency = neighbour()
+    foreign, _cby, foreign_forum, foreign_agency = neighbour()
     common = {
         "title": "Omvej",
         "description": "",

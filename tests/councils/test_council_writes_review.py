@@ -19,12 +19,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Agency, Municipality, PoliceDistrict, Region, User
+from accounts.models import Agency, Municipality, Region, User
 from councils import statistics
 from councils.models import CooperationPlan, Council, CouncilMembership, FocusArea
 from councils.periods import Period
 from forums.models import Forum, ForumKind
-from tests.councils.conftest import District, known_answers
+from tests.councils.conftest import District, known_answers, neighbour
 from tests.factories import AgencyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -73,17 +73,6 @@ def lokal_plan(d: District) -> tuple[CooperationPlan, FocusArea]:
     area = FocusArea.objects.create(plan=plan, title="Aby-område", categories=["vold"])
     area.forums.set([d.ssp])
     return plan, area
-
-
-def neighbour() -> tuple[Council, Municipality, Forum, Agency]:
-    other = PoliceDistrict.objects.create(name="Naboredsen")
-    cby = Municipality.objects.create(code="903", name="Cby", police_district=other)
-    council = Council.objects.create(
-        name="Kredsrådet i Naboredsen", kind=Council.Kind.KREDSRAAD, police_district=other
-    )
-    forum = Forum.objects.create(name="SSP Cby", kind=ForumKind.SSP, municipality=cby)
-    agency = AgencyFactory.create(name="Cby Skole", kind=Agency.Kind.SKOLE, municipality=cby)
-    return council, cby, forum, agency
 
 
 def council_user(d: District, council: Council, role: str, **dates: Any) -> User:
